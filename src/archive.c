@@ -1,0 +1,2020 @@
+/* SPDX-License-Identifier: MIT */
+/* The LMDB archive: zstd blobs by SHA-256, records, indexes, seen keys. */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <zstd.h>
+
+#include "archive.h"
+#include "buf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * Named databases.  All integers are big-endian so keys sort numerically.
+ * Besides DESIGN.md's table there is by_blob: SHA-256 of an original
+ * (32 bytes) -> u64 id of its record, so a second copy of the same
+ * original finds the record to merge into; archive_resolve() searches its
+ * keys for hash prefixes.  Part blobs are in blobs but not in by_blob.
+ */
+enum archive_db {
+	DB_META = 0,
+	DB_BLOBS,
+	DB_MESSAGES,
+	DB_BY_ADDR,
+	DB_BY_MSGID,
+	DB_BY_TIME,
+	DB_SEEN,
+	DB_BY_BLOB,
+	DB_COUNT
+};
+
+static const struct {
+	const char	*name;
+	unsigned int	 flags;
+} archive_dbs[DB_COUNT] = {
+	{ "meta", 0 },
+	{ "blobs", 0 },
+	{ "messages", 0 },
+	{ "by_addr", MDB_DUPSORT },
+	{ "by_msgid", MDB_DUPSORT },
+	{ "by_time", 0 },
+	{ "seen", 0 },
+	{ "by_blob", 0 }
+};
+
+#define ARCHIVE_MAXDBS		16
+#define ARCHIVE_DEFAULT_MAPSIZE	((size_t)64 << 20)
+#define ARCHIVE_RECORD_VERSION	1
+#define ARCHIVE_UUID_LEN	16
+/* Longer keys are shortened (LMDB's default limit is 511 bytes). */
+#define ARCHIVE_MAXKEY		480
+/* How often one put may grow the map before giving up. */
+#define ARCHIVE_PUT_TRIES	8
+#define ARCHIVE_ZSTD_LEVEL	3
+/* A zstd block expands at most ~32768 times; anything beyond is corrupt. */
+#define ARCHIVE_ZSTD_MAXRATIO	40000
+#define ARCHIVE_NOSTR		0xffffffffU
+
+#define CODEC_RAW	0
+#define CODEC_ZSTD	1
+
+/* Tests only (archive_set_initial_mapsize); set before any open. */
+static size_t archive_initial_mapsize = ARCHIVE_DEFAULT_MAPSIZE;
+
+struct archive {
+	char			*path;		/* owned */
+	MDB_env			*env;
+	MDB_dbi			 dbi[DB_COUNT];
+	enum archive_mode	 mode;
+	MDB_txn			*batch;	/* open write batch or NULL */
+	size_t			 nputs;
+	size_t			 nbytes;
+};
+
+/* A database key, shortened to fit LMDB's key size limit. */
+struct archive_key {
+	unsigned char	b[ARCHIVE_MAXKEY];
+	size_t		len;
+};
+
+struct archive_enc {
+	struct buf	b;
+	int		bad;
+};
+
+struct archive_dec {
+	const unsigned char	*p;
+	size_t			 left;
+	int			 bad;
+};
+
+/*
+ * Byte order helpers.
+ */
+
+static void
+archive_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static void
+archive_be64(unsigned char *p, uint64_t v)
+{
+	archive_be32(p, v >> 32);
+	archive_be32(p + 4, (uint32_t)v);
+}
+
+static uint32_t
+archive_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+archive_get64(const unsigned char *p)
+{
+	return (uint64_t)archive_get32(p) << 32 | archive_get32(p + 4);
+}
+
+/*
+ * Errors.
+ */
+
+static enum jh_status
+archive_mdb_status(int rc)
+{
+	switch (rc) {
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_NOTFOUND:
+		return JH_EDATA;
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_TXN:
+	case MDB_BAD_DBI:
+	case MDB_BAD_RSLOT:
+	case EINVAL:
+		return JH_ESOFTWARE;
+	default:
+		return JH_EIO;
+	}
+}
+
+static enum jh_status
+archive_mdb_err(const struct archive *ar, struct jh_err *err, int rc,
+    const char *what)
+{
+	return jh_err_set(err, archive_mdb_status(rc), rc, "archive %s: %s: %s",
+	    ar->path, what, mdb_strerror(rc));
+}
+
+static enum jh_status
+archive_corrupt(const struct archive *ar, struct jh_err *err,
+    const char *what, uint64_t id)
+{
+	return jh_err_set(err, JH_EDATA, MDB_CORRUPTED,
+	    "archive %s: %s %" PRIu64 ": corrupt", ar->path, what, id);
+}
+
+/*
+ * Encoding and decoding of records and keys.
+ */
+
+static void
+archive_enc_init(struct archive_enc *e)
+{
+	buf_init(&e->b, SIZE_MAX / 2);
+	e->bad = 0;
+}
+
+static void
+archive_enc_bytes(struct archive_enc *e, const void *p, size_t n)
+{
+	if (buf_append(&e->b, p, n) == -1)
+		e->bad = 1;
+}
+
+static void
+archive_enc_u8(struct archive_enc *e, unsigned int v)
+{
+	unsigned char c = v;
+
+	archive_enc_bytes(e, &c, 1);
+}
+
+static void
+archive_enc_u32(struct archive_enc *e, uint32_t v)
+{
+	unsigned char b[4];
+
+	archive_be32(b, v);
+	archive_enc_bytes(e, b, sizeof(b));
+}
+
+static void
+archive_enc_u64(struct archive_enc *e, uint64_t v)
+{
+	unsigned char b[8];
+
+	archive_be64(b, v);
+	archive_enc_bytes(e, b, sizeof(b));
+}
+
+/* A u32 length and the bytes; NULL is the length ARCHIVE_NOSTR. */
+static void
+archive_enc_str(struct archive_enc *e, const char *s)
+{
+	size_t len;
+
+	if (s == NULL) {
+		archive_enc_u32(e, ARCHIVE_NOSTR);
+		return;
+	}
+	len = strlen(s);
+	if (len >= ARCHIVE_NOSTR) {
+		e->bad = 1;
+		return;
+	}
+	archive_enc_u32(e, (uint32_t)len);
+	archive_enc_bytes(e, s, len);
+}
+
+static const unsigned char *
+archive_dec_take(struct archive_dec *d, size_t n)
+{
+	const unsigned char *p;
+
+	if (d->bad || n > d->left) {
+		d->bad = 1;
+		return NULL;
+	}
+	p = d->p;
+	d->p += n;
+	d->left -= n;
+	return p;
+}
+
+static unsigned int
+archive_dec_u8(struct archive_dec *d)
+{
+	const unsigned char *p;
+
+	p = archive_dec_take(d, 1);
+	return p == NULL ? 0 : *p;
+}
+
+static uint32_t
+archive_dec_u32(struct archive_dec *d)
+{
+	const unsigned char *p;
+
+	p = archive_dec_take(d, 4);
+	return p == NULL ? 0 : archive_get32(p);
+}
+
+static uint64_t
+archive_dec_u64(struct archive_dec *d)
+{
+	const unsigned char *p;
+
+	p = archive_dec_take(d, 8);
+	return p == NULL ? 0 : archive_get64(p);
+}
+
+static void
+archive_dec_hash(struct archive_dec *d, unsigned char out[HASH_LEN])
+{
+	const unsigned char *p;
+
+	if ((p = archive_dec_take(d, HASH_LEN)) != NULL)
+		memcpy(out, p, HASH_LEN);
+}
+
+static char *
+archive_dec_str(struct archive_dec *d)
+{
+	const unsigned char *p;
+	uint32_t len;
+	char *s;
+
+	len = archive_dec_u32(d);
+	if (d->bad || len == ARCHIVE_NOSTR)
+		return NULL;
+	if ((p = archive_dec_take(d, len)) == NULL)
+		return NULL;
+	s = xmalloc((size_t)len + 1);
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* An element count, each element taking at least min bytes. */
+static size_t
+archive_dec_count(struct archive_dec *d, size_t min)
+{
+	uint32_t n;
+
+	n = archive_dec_u32(d);
+	if (d->bad || n > d->left / min) {
+		d->bad = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Fill k with p[0..n), replacing an overlong tail by its SHA-256. */
+static void
+archive_key_set(struct archive_key *k, const void *p, size_t n)
+{
+	size_t keep;
+
+	if (n <= ARCHIVE_MAXKEY) {
+		memcpy(k->b, p, n);
+		k->len = n;
+		return;
+	}
+	/* The NUL cannot occur in a short key built from a C string. */
+	keep = ARCHIVE_MAXKEY - 1 - HASH_LEN;
+	memcpy(k->b, p, keep);
+	k->b[keep] = '\0';
+	hash_sha256(p, n, k->b + keep + 1);
+	k->len = ARCHIVE_MAXKEY;
+}
+
+/* The by_addr key: the address in lower case. */
+static void
+archive_addr_key(struct archive_key *k, const char *addr)
+{
+	char *low;
+	size_t i, n;
+
+	n = strlen(addr);
+	low = xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		low[i] = tolower((unsigned char)addr[i]);
+	archive_key_set(k, low, n);
+	free(low);
+}
+
+/* The by_msgid key: the Message-ID with its angle brackets. */
+static void
+archive_msgid_key(struct archive_key *k, const char *msgid)
+{
+	char *s;
+
+	if (msgid[0] == '<') {
+		archive_key_set(k, msgid, strlen(msgid));
+		return;
+	}
+	s = xasprintf("<%s>", msgid);
+	archive_key_set(k, s, strlen(s));
+	free(s);
+}
+
+/*
+ * The seen key: a type letter and length-prefixed fields.  Returns 0 for
+ * a source that is never recorded (deliver: each delivery is a new copy).
+ */
+static int
+archive_seen_key(const struct archive_source *src, struct archive_key *k)
+{
+	struct archive_enc e;
+	unsigned char h[HASH_LEN];
+
+	archive_enc_init(&e);
+	switch (src->type) {
+	case SOURCE_IMAP:
+		archive_enc_u8(&e, 'i');
+		archive_enc_str(&e, src->account ? src->account : "");
+		archive_enc_str(&e, src->folder ? src->folder : "");
+		archive_enc_u32(&e, src->uidvalidity);
+		archive_enc_u32(&e, src->uid);
+		break;
+	case SOURCE_POP3:
+		archive_enc_u8(&e, 'p');
+		archive_enc_str(&e, src->account ? src->account : "");
+		archive_enc_str(&e, src->uidl ? src->uidl : "");
+		break;
+	case SOURCE_FILE:
+		archive_enc_u8(&e, 'f');
+		archive_enc_str(&e, src->file ? src->file : "");
+		break;
+	default:
+		buf_free(&e.b);
+		return 0;
+	}
+	if (e.b.len <= ARCHIVE_MAXKEY) {
+		memcpy(k->b, e.b.data, e.b.len);
+		k->len = e.b.len;
+	} else {
+		hash_sha256(e.b.data, e.b.len, h);
+		k->b[0] = 'H';
+		memcpy(k->b + 1, h, HASH_LEN);
+		k->len = 1 + HASH_LEN;
+	}
+	buf_free(&e.b);
+	return 1;
+}
+
+static void
+archive_enc_source(struct archive_enc *e, enum source_type type,
+    const char *account, const char *tenant, const char *folder,
+    uint32_t uidvalidity, uint32_t uid, const char *uidl, const char *file,
+    int64_t at)
+{
+	archive_enc_u8(e, type);
+	archive_enc_str(e, account);
+	archive_enc_str(e, tenant);
+	archive_enc_str(e, folder);
+	archive_enc_u32(e, uidvalidity);
+	archive_enc_u32(e, uid);
+	archive_enc_str(e, uidl);
+	archive_enc_str(e, file);
+	archive_enc_u64(e, (uint64_t)at);
+}
+
+/*
+ * Record format 1: version byte, archived_at, blob hash, kind, sender,
+ * on_behalf_of, subject, message_id, has_date, date, has_original,
+ * orig_size, recipients, parts, extras, warnings, envelope, sources and
+ * prev_chain.  The sources are olds[] followed by src (at `now`) if given.
+ */
+static void
+archive_encode(struct archive_enc *e, int64_t archived_at,
+    const unsigned char blob[HASH_LEN], const struct journal *j,
+    const struct archive_source_rec *olds, size_t nolds,
+    const struct archive_source *src, int64_t now,
+    const unsigned char prev[HASH_LEN])
+{
+	const struct journal_rcpt *r;
+	const struct journal_part *p;
+	const struct archive_source_rec *o;
+	size_t i;
+
+	archive_enc_u8(e, ARCHIVE_RECORD_VERSION);
+	archive_enc_u64(e, (uint64_t)archived_at);
+	archive_enc_bytes(e, blob, HASH_LEN);
+	archive_enc_u8(e, j->kind);
+	archive_enc_str(e, j->sender);
+	archive_enc_str(e, j->on_behalf_of);
+	archive_enc_str(e, j->subject);
+	archive_enc_str(e, j->message_id);
+	archive_enc_u8(e, j->has_date ? 1 : 0);
+	archive_enc_u64(e, j->has_date ? (uint64_t)j->date : 0);
+	archive_enc_u8(e, j->has_original ? 1 : 0);
+	archive_enc_u64(e, j->orig_size);
+	archive_enc_u32(e, (uint32_t)j->nrcpts);
+	for (i = 0; i < j->nrcpts; i++) {
+		r = &j->rcpts[i];
+		archive_enc_str(e, r->address ? r->address : "");
+		archive_enc_u8(e, r->field);
+		archive_enc_str(e, r->expanded);
+		archive_enc_str(e, r->forwarded);
+	}
+	archive_enc_u32(e, (uint32_t)j->nparts);
+	for (i = 0; i < j->nparts; i++) {
+		p = &j->parts[i];
+		archive_enc_str(e, p->content_type);
+		archive_enc_u64(e, p->size);
+		archive_enc_bytes(e, p->sha256, HASH_LEN);
+	}
+	archive_enc_u32(e, (uint32_t)j->nextras);
+	for (i = 0; i < j->nextras; i++) {
+		archive_enc_str(e, j->extras[i].name);
+		archive_enc_str(e, j->extras[i].value);
+	}
+	archive_enc_u32(e, (uint32_t)j->nwarnings);
+	for (i = 0; i < j->nwarnings; i++)
+		archive_enc_str(e, j->warnings[i]);
+	archive_enc_str(e, j->envelope);
+	archive_enc_u32(e, (uint32_t)(nolds + (src != NULL)));
+	for (i = 0; i < nolds; i++) {
+		o = &olds[i];
+		archive_enc_source(e, o->type, o->account, o->tenant,
+		    o->folder, o->uidvalidity, o->uid, o->uidl, o->file,
+		    o->at);
+	}
+	if (src != NULL)
+		archive_enc_source(e, src->type, src->account, src->tenant,
+		    src->folder, src->uidvalidity, src->uid, src->uidl,
+		    src->file, now);
+	archive_enc_bytes(e, prev, HASH_LEN);
+	if (j->nrcpts > UINT32_MAX || j->nparts > UINT32_MAX ||
+	    j->nextras > UINT32_MAX || j->nwarnings > UINT32_MAX)
+		e->bad = 1;
+}
+
+/* Minimum encoded sizes of a recipient, part, extra, warning, source. */
+#define ENC_MIN_RCPT	13
+#define ENC_MIN_PART	(4 + 8 + HASH_LEN)
+#define ENC_MIN_EXTRA	8
+#define ENC_MIN_WARN	4
+#define ENC_MIN_SOURCE	(1 + 4 * 4 + 4 + 4 + 4 * 2 + 8)
+
+static void
+archive_dec_journal(struct archive_dec *d, struct journal *j)
+{
+	struct journal_rcpt *r;
+	struct journal_part *p;
+	size_t i, n;
+
+	j->kind = archive_dec_u8(d);
+	if (j->kind >= JOURNAL_NKINDS)
+		d->bad = 1;
+	j->sender = archive_dec_str(d);
+	j->on_behalf_of = archive_dec_str(d);
+	j->subject = archive_dec_str(d);
+	j->message_id = archive_dec_str(d);
+	j->has_date = archive_dec_u8(d);
+	j->date = (int64_t)archive_dec_u64(d);
+	j->has_original = archive_dec_u8(d);
+	j->orig_size = archive_dec_u64(d);
+	if (j->has_date > 1 || j->has_original > 1)
+		d->bad = 1;
+
+	n = archive_dec_count(d, ENC_MIN_RCPT);
+	j->rcpts = xcalloc(n, sizeof(*j->rcpts));
+	for (i = 0; i < n && !d->bad; i++) {
+		/* Count first: journal_free() then frees what was read. */
+		r = &j->rcpts[j->nrcpts++];
+		r->address = archive_dec_str(d);
+		r->field = archive_dec_u8(d);
+		r->expanded = archive_dec_str(d);
+		r->forwarded = archive_dec_str(d);
+		if (r->address == NULL || r->field >= JOURNAL_NFIELDS)
+			d->bad = 1;
+	}
+
+	n = archive_dec_count(d, ENC_MIN_PART);
+	j->parts = xcalloc(n, sizeof(*j->parts));
+	for (i = 0; i < n && !d->bad; i++) {
+		p = &j->parts[j->nparts++];
+		p->content_type = archive_dec_str(d);
+		p->size = archive_dec_u64(d);
+		archive_dec_hash(d, p->sha256);
+	}
+
+	n = archive_dec_count(d, ENC_MIN_EXTRA);
+	j->extras = xcalloc(n, sizeof(*j->extras));
+	for (i = 0; i < n && !d->bad; i++) {
+		j->nextras++;
+		j->extras[i].name = archive_dec_str(d);
+		j->extras[i].value = archive_dec_str(d);
+	}
+
+	n = archive_dec_count(d, ENC_MIN_WARN);
+	j->warnings = xcalloc(n, sizeof(*j->warnings));
+	for (i = 0; i < n && !d->bad; i++) {
+		j->nwarnings++;
+		j->warnings[i] = archive_dec_str(d);
+		if (j->warnings[i] == NULL)
+			d->bad = 1;
+	}
+	j->envelope = archive_dec_str(d);
+}
+
+static void
+archive_dec_sources(struct archive_dec *d, struct archive_record *r)
+{
+	struct archive_source_rec *s;
+	size_t i, n;
+
+	n = archive_dec_count(d, ENC_MIN_SOURCE);
+	r->sources = xcalloc(n, sizeof(*r->sources));
+	for (i = 0; i < n && !d->bad; i++) {
+		s = &r->sources[r->nsources++];
+		s->type = archive_dec_u8(d);
+		if (s->type > SOURCE_DELIVER)
+			d->bad = 1;
+		s->account = archive_dec_str(d);
+		s->tenant = archive_dec_str(d);
+		s->folder = archive_dec_str(d);
+		s->uidvalidity = archive_dec_u32(d);
+		s->uid = archive_dec_u32(d);
+		s->uidl = archive_dec_str(d);
+		s->file = archive_dec_str(d);
+		s->at = (int64_t)archive_dec_u64(d);
+	}
+}
+
+static enum jh_status
+archive_decode(const struct archive *ar, uint64_t id, const MDB_val *v,
+    struct archive_record **rp, struct jh_err *err)
+{
+	struct archive_dec d;
+	struct archive_record *r;
+	unsigned int version;
+
+	*rp = NULL;
+	d.p = v->mv_data;
+	d.left = v->mv_size;
+	d.bad = 0;
+	version = archive_dec_u8(&d);
+	if (!d.bad && version > ARCHIVE_RECORD_VERSION)
+		return jh_err_set(err, JH_EDATA, 0, "archive %s: record %"
+		    PRIu64 " has format %u: upgrade jharvest", ar->path, id,
+		    version);
+	if (version != ARCHIVE_RECORD_VERSION)
+		return archive_corrupt(ar, err, "record", id);
+
+	r = xcalloc(1, sizeof(*r));
+	r->id = id;
+	r->meta = journal_new(JOURNAL_PLAIN);
+	r->archived_at = (int64_t)archive_dec_u64(&d);
+	archive_dec_hash(&d, r->blob);
+	archive_dec_journal(&d, r->meta);
+	archive_dec_sources(&d, r);
+	archive_dec_hash(&d, r->prev_chain);
+	if (d.bad || d.left != 0) {
+		archive_record_free(r);
+		return archive_corrupt(ar, err, "record", id);
+	}
+	memcpy(r->meta->orig_sha256, r->blob, HASH_LEN);
+	*rp = r;
+	return JHARVEST_OK;
+}
+
+/*
+ * Transactions and the map size.
+ */
+
+/* Begin a transaction, adopting a map another process has grown. */
+static int
+archive_txn_begin(struct archive *ar, MDB_txn *parent, unsigned int flags,
+    MDB_txn **txnp)
+{
+	int rc;
+
+	rc = mdb_txn_begin(ar->env, parent, flags, txnp);
+	if (rc == MDB_MAP_RESIZED && parent == NULL) {
+		log_debug(DEBUG_ARCHIVE, "archive %s: map grown elsewhere",
+		    ar->path);
+		if ((rc = mdb_env_set_mapsize(ar->env, 0)) != 0)
+			return rc;
+		rc = mdb_txn_begin(ar->env, parent, flags, txnp);
+	}
+	if (rc != 0)
+		*txnp = NULL;
+	return rc;
+}
+
+/* Double the map.  No transaction of this process may be active. */
+static int
+archive_grow(struct archive *ar)
+{
+	MDB_envinfo info;
+	size_t size;
+	int rc;
+
+	if ((rc = mdb_env_info(ar->env, &info)) != 0)
+		return rc;
+	if (info.me_mapsize > SIZE_MAX / 2)
+		return MDB_MAP_FULL;
+	size = info.me_mapsize * 2;
+	log_debug(DEBUG_ARCHIVE, "archive %s: map size %zu -> %zu", ar->path,
+	    info.me_mapsize, size);
+	return mdb_env_set_mapsize(ar->env, size);
+}
+
+/* Begin the batch, growing the map first if it is three quarters full. */
+static enum jh_status
+archive_batch_begin(struct archive *ar, struct jh_err *err)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t used;
+	int rc;
+
+	if (ar->batch != NULL)
+		return JHARVEST_OK;
+	if (mdb_env_info(ar->env, &info) == 0 &&
+	    mdb_env_stat(ar->env, &st) == 0) {
+		used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+		if (used > info.me_mapsize / 4 * 3 &&
+		    (rc = archive_grow(ar)) != 0)
+			return archive_mdb_err(ar, err, rc, "grow map");
+	}
+	rc = archive_txn_begin(ar, NULL, 0, &ar->batch);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "begin write");
+	ar->nputs = ar->nbytes = 0;
+	return JHARVEST_OK;
+}
+
+static enum jh_status
+archive_rtxn(struct archive *ar, MDB_txn **txnp, struct jh_err *err)
+{
+	int rc;
+
+	rc = archive_txn_begin(ar, NULL, MDB_RDONLY, txnp);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "begin read");
+	return JHARVEST_OK;
+}
+
+/*
+ * Opening.
+ */
+
+static enum jh_status
+archive_random(const struct archive *ar, unsigned char *p, size_t n,
+    struct jh_err *err)
+{
+	ssize_t r;
+	int fd;
+
+	if (getrandom(p, n, 0) == (ssize_t)n)
+		return JHARVEST_OK;
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
+		return jh_err_set(err, JH_EIO, errno, "archive %s: "
+		    "/dev/urandom: %s", ar->path, strerror(errno));
+	r = read(fd, p, n);
+	close(fd);
+	if (r != (ssize_t)n)
+		return jh_err_set(err, JH_EIO, errno, "archive %s: "
+		    "/dev/urandom: short read", ar->path);
+	return JHARVEST_OK;
+}
+
+static int
+archive_meta_put(struct archive *ar, MDB_txn *txn, const char *name,
+    void *data, size_t size)
+{
+	MDB_val k, v;
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s", name);
+	k.mv_data = key;
+	k.mv_size = strlen(key);
+	v.mv_data = data;
+	v.mv_size = size;
+	return mdb_put(txn, ar->dbi[DB_META], &k, &v, 0);
+}
+
+/* 0 and the value, or an LMDB code (MDB_NOTFOUND). */
+static int
+archive_meta_get(struct archive *ar, MDB_txn *txn, const char *name,
+    MDB_val *v)
+{
+	MDB_val k;
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s", name);
+	k.mv_data = key;
+	k.mv_size = strlen(key);
+	return mdb_get(txn, ar->dbi[DB_META], &k, v);
+}
+
+/* Create the databases and meta keys of a new archive. */
+static enum jh_status
+archive_create(struct archive *ar, MDB_txn *txn, struct jh_err *err)
+{
+	unsigned char uuid[ARCHIVE_UUID_LEN], b[8], chain[HASH_LEN];
+	enum jh_status st;
+	int i, rc;
+
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, archive_dbs[i].name,
+		    archive_dbs[i].flags | MDB_CREATE, &ar->dbi[i]);
+		if (rc != 0)
+			return archive_mdb_err(ar, err, rc,
+			    archive_dbs[i].name);
+	}
+	if ((st = archive_random(ar, uuid, sizeof(uuid), err)) != JHARVEST_OK)
+		return st;
+	archive_be32(b, ARCHIVE_SCHEMA_VERSION);
+	if ((rc = archive_meta_put(ar, txn, "schema", b, 4)) != 0)
+		goto fail;
+	if ((rc = archive_meta_put(ar, txn, "uuid", uuid, sizeof(uuid))) != 0)
+		goto fail;
+	archive_be64(b, (uint64_t)time(NULL));
+	if ((rc = archive_meta_put(ar, txn, "created", b, 8)) != 0)
+		goto fail;
+	archive_be64(b, 1);
+	if ((rc = archive_meta_put(ar, txn, "next_id", b, 8)) != 0)
+		goto fail;
+	memset(chain, 0, sizeof(chain));
+	if ((rc = archive_meta_put(ar, txn, "chain_head", chain,
+	    sizeof(chain))) != 0)
+		goto fail;
+	log_debug(DEBUG_ARCHIVE, "archive %s: created", ar->path);
+	return JHARVEST_OK;
+fail:
+	return archive_mdb_err(ar, err, rc, "write meta");
+}
+
+/* Check the schema of an existing archive and open its databases. */
+static enum jh_status
+archive_check(struct archive *ar, MDB_txn *txn, struct jh_err *err)
+{
+	MDB_val v;
+	uint32_t schema;
+	unsigned int flags;
+	int i, rc;
+
+	rc = mdb_dbi_open(txn, "meta", 0, &ar->dbi[DB_META]);
+	if (rc == 0)
+		rc = archive_meta_get(ar, txn, "schema", &v);
+	if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE ||
+	    (rc == 0 && v.mv_size != 4))
+		return jh_err_set(err, JH_EDATA, rc, "archive %s: "
+		    "not a jharvest archive: no schema", ar->path);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "read schema");
+	schema = archive_get32(v.mv_data);
+	if (schema > ARCHIVE_SCHEMA_VERSION)
+		return jh_err_set(err, JH_EDATA, 0, "archive %s has schema %"
+		    PRIu32 ", this jharvest reads up to %d: upgrade jharvest",
+		    ar->path, schema, ARCHIVE_SCHEMA_VERSION);
+	if (schema == 0)
+		return jh_err_set(err, JH_EDATA, 0, "archive %s: bad schema 0",
+		    ar->path);
+	for (i = 0; i < DB_COUNT; i++) {
+		flags = archive_dbs[i].flags;
+		if (ar->mode == ARCHIVE_WRITE)
+			flags |= MDB_CREATE;
+		rc = mdb_dbi_open(txn, archive_dbs[i].name, flags, &ar->dbi[i]);
+		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+			return jh_err_set(err, JH_EDATA, rc, "archive %s: "
+			    "database %s missing or damaged", ar->path,
+			    archive_dbs[i].name);
+		if (rc != 0)
+			return archive_mdb_err(ar, err, rc,
+			    archive_dbs[i].name);
+	}
+	return JHARVEST_OK;
+}
+
+static enum jh_status
+archive_init(struct archive *ar, struct jh_err *err)
+{
+	MDB_txn *txn = NULL;
+	MDB_dbi maindb;
+	MDB_stat ms;
+	enum jh_status st;
+	int rc;
+
+	rc = archive_txn_begin(ar, NULL,
+	    ar->mode == ARCHIVE_READ ? MDB_RDONLY : 0, &txn);
+	if (rc != 0) {
+		st = archive_mdb_err(ar, err, rc, "begin");
+		goto cleanup;
+	}
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &maindb)) != 0 ||
+	    (rc = mdb_stat(txn, maindb, &ms)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "open");
+		goto cleanup;
+	}
+	if (ms.ms_entries == 0 && ar->mode == ARCHIVE_WRITE)
+		st = archive_create(ar, txn, err);
+	else if (ms.ms_entries == 0)
+		st = jh_err_set(err, JH_EDATA, 0, "no archive at %s",
+		    ar->path);
+	else
+		st = archive_check(ar, txn, err);
+	if (st != JHARVEST_OK)
+		goto cleanup;
+	/* Even a read transaction must commit to keep its dbi handles. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		st = archive_mdb_err(ar, err, rc, "commit");
+cleanup:
+	mdb_txn_abort(txn);
+	return st;
+}
+
+void
+archive_set_initial_mapsize(size_t bytes)
+{
+	archive_initial_mapsize = bytes ? bytes : ARCHIVE_DEFAULT_MAPSIZE;
+}
+
+enum jh_status
+archive_open(const char *dir, enum archive_mode mode, struct archive **arp,
+    struct jh_err *err)
+{
+	struct archive *ar;
+	struct stat sb;
+	MDB_envinfo info;
+	char *data;
+	enum jh_status st;
+	unsigned int flags;
+	int rc, exists;
+
+	*arp = NULL;
+	ar = xcalloc(1, sizeof(*ar));
+	ar->path = xstrdup(dir);
+	ar->mode = mode;
+	data = xasprintf("%s/data.mdb", dir);
+	exists = stat(data, &sb) == 0;
+	if (!exists && errno != ENOENT && errno != ENOTDIR) {
+		st = jh_err_set(err, JH_EIO, errno, "archive %s: %s", dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!exists && mode == ARCHIVE_READ) {
+		st = jh_err_set(err, JH_EDATA, 0, "no archive at %s", dir);
+		goto fail;
+	}
+	if (mode == ARCHIVE_WRITE && mkdir(dir, 0700) == -1 &&
+	    errno != EEXIST) {
+		st = jh_err_set(err, JH_ECANTCREAT, errno,
+		    "archive %s: cannot create: %s", dir, strerror(errno));
+		goto fail;
+	}
+
+	if ((rc = mdb_env_create(&ar->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(ar->env, ARCHIVE_MAXDBS)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "create environment");
+		goto fail;
+	}
+	/* An existing archive keeps the map size it grew to. */
+	if (!exists &&
+	    (rc = mdb_env_set_mapsize(ar->env, archive_initial_mapsize)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "set map size");
+		goto fail;
+	}
+	flags = MDB_NOTLS;
+	if (mode == ARCHIVE_READ)
+		flags |= MDB_RDONLY;
+	if ((rc = mdb_env_open(ar->env, dir, flags, 0600)) != 0) {
+		if (mode == ARCHIVE_WRITE && (rc == EACCES || rc == EPERM ||
+		    rc == EROFS || rc == ENOENT || rc == ENOTDIR))
+			st = jh_err_set(err, JH_ECANTCREAT, rc,
+			    "archive %s: cannot create: %s", dir,
+			    mdb_strerror(rc));
+		else
+			st = archive_mdb_err(ar, err, rc, "open");
+		goto fail;
+	}
+	if (mode == ARCHIVE_WRITE && mdb_env_info(ar->env, &info) == 0 &&
+	    info.me_mapsize < archive_initial_mapsize &&
+	    (rc = mdb_env_set_mapsize(ar->env, archive_initial_mapsize)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "set map size");
+		goto fail;
+	}
+	if ((st = archive_init(ar, err)) != JHARVEST_OK)
+		goto fail;
+	free(data);
+	*arp = ar;
+	return JHARVEST_OK;
+fail:
+	free(data);
+	archive_close(ar);
+	return st;
+}
+
+void
+archive_close(struct archive *ar)
+{
+	if (ar == NULL)
+		return;
+	archive_abort(ar);
+	if (ar->env != NULL)
+		mdb_env_close(ar->env);
+	free(ar->path);
+	free(ar);
+}
+
+/*
+ * Blobs.
+ */
+
+/* Store data under hash unless present: zstd when that is smaller. */
+static enum jh_status
+archive_put_blob(struct archive *ar, MDB_txn *txn, const char *data,
+    size_t size, const unsigned char hash[HASH_LEN], struct jh_err *err)
+{
+	unsigned char key[HASH_LEN], *out;
+	MDB_val k, v;
+	size_t bound, csize;
+	int rc, codec;
+
+	memcpy(key, hash, HASH_LEN);
+	k.mv_data = key;
+	k.mv_size = HASH_LEN;
+	rc = mdb_get(txn, ar->dbi[DB_BLOBS], &k, &v);
+	if (rc == 0)
+		return JHARVEST_OK;
+	if (rc != MDB_NOTFOUND)
+		return archive_mdb_err(ar, err, rc, "read blob");
+
+	bound = ZSTD_compressBound(size);
+	out = xmalloc(bound);
+	csize = ZSTD_compress(out, bound, data, size, ARCHIVE_ZSTD_LEVEL);
+	codec = !ZSTD_isError(csize) && csize < size ? CODEC_ZSTD : CODEC_RAW;
+	v.mv_size = 1 + (codec == CODEC_ZSTD ? csize : size);
+	v.mv_data = NULL;
+	rc = mdb_put(txn, ar->dbi[DB_BLOBS], &k, &v, MDB_RESERVE);
+	if (rc == 0) {
+		((unsigned char *)v.mv_data)[0] = codec;
+		if (codec == CODEC_ZSTD)
+			memcpy((char *)v.mv_data + 1, out, csize);
+		else if (size > 0)
+			memcpy((char *)v.mv_data + 1, data, size);
+	}
+	free(out);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "store blob");
+	return JHARVEST_OK;
+}
+
+/* Copy or decompress a stored blob value into a new buffer. */
+static enum jh_status
+archive_unpack(const struct archive *ar, const MDB_val *v,
+    const char *hex, char **datap, size_t *lenp, struct jh_err *err)
+{
+	const unsigned char *p = v->mv_data;
+	unsigned long long size;
+	size_t n;
+	char *out;
+
+	if (v->mv_size < 1)
+		goto corrupt;
+	n = v->mv_size - 1;
+	if (p[0] == CODEC_RAW) {
+		out = xmalloc(n);
+		if (n > 0)
+			memcpy(out, p + 1, n);
+		*datap = out;
+		*lenp = n;
+		return JHARVEST_OK;
+	}
+	if (p[0] != CODEC_ZSTD)
+		goto corrupt;
+	size = ZSTD_getFrameContentSize(p + 1, n);
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    size == ZSTD_CONTENTSIZE_ERROR ||
+	    size / ARCHIVE_ZSTD_MAXRATIO > n || size > SIZE_MAX / 2)
+		goto corrupt;
+	out = xmalloc(size);
+	n = ZSTD_decompress(out, size, p + 1, n);
+	if (ZSTD_isError(n) || n != size) {
+		free(out);
+		goto corrupt;
+	}
+	*datap = out;
+	*lenp = size;
+	return JHARVEST_OK;
+corrupt:
+	return jh_err_set(err, JH_EDATA, MDB_CORRUPTED,
+	    "archive %s: blob %s: corrupt", ar->path, hex);
+}
+
+enum jh_status
+archive_blob(struct archive *ar, const unsigned char hash[HASH_LEN],
+    char **datap, size_t *lenp, struct jh_err *err)
+{
+	unsigned char key[HASH_LEN], got[HASH_LEN];
+	char hex[HASH_HEXLEN + 1];
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	enum jh_status st;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*datap = NULL;
+	*lenp = 0;
+	hash_hex(hash, hex);
+	if ((st = archive_rtxn(ar, &txn, err)) != JHARVEST_OK)
+		goto cleanup;
+	memcpy(key, hash, HASH_LEN);
+	k.mv_data = key;
+	k.mv_size = HASH_LEN;
+	rc = mdb_get(txn, ar->dbi[DB_BLOBS], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		st = jh_err_set(err, JH_EDATA, rc, "archive %s: blob %s: "
+		    "no such blob", ar->path, hex);
+		goto cleanup;
+	}
+	if (rc != 0) {
+		st = archive_mdb_err(ar, err, rc, "read blob");
+		goto cleanup;
+	}
+	if ((st = archive_unpack(ar, &v, hex, &data, &len, err)) !=
+	    JHARVEST_OK)
+		goto cleanup;
+	mdb_txn_abort(txn);
+	txn = NULL;
+	hash_sha256(data, len, got);
+	if (memcmp(got, hash, HASH_LEN) != 0) {
+		st = jh_err_set(err, JH_EDATA, MDB_CORRUPTED,
+		    "archive %s: blob %s: hash mismatch", ar->path, hex);
+		goto cleanup;
+	}
+	*datap = data;
+	*lenp = len;
+	data = NULL;
+cleanup:
+	free(data);
+	mdb_txn_abort(txn);
+	return st;
+}
+
+/*
+ * Records and indexes.
+ */
+
+static enum jh_status
+archive_load(struct archive *ar, MDB_txn *txn, uint64_t id,
+    struct archive_record **rp, struct jh_err *err)
+{
+	unsigned char key[8];
+	MDB_val k, v;
+	int rc;
+
+	*rp = NULL;
+	archive_be64(key, id);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	rc = mdb_get(txn, ar->dbi[DB_MESSAGES], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return jh_err_set(err, JH_EDATA, rc, "archive %s: no record %"
+		    PRIu64, ar->path, id);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "read record");
+	return archive_decode(ar, id, &v, rp, err);
+}
+
+/* Add (key, id) to a dupsort index unless the pair is there. */
+static int
+archive_index(struct archive *ar, MDB_txn *txn, enum archive_db db,
+    struct archive_key *k, uint64_t id)
+{
+	unsigned char idb[8];
+	MDB_val kv, v;
+	int rc;
+
+	if (k->len == 0)
+		return 0;
+	archive_be64(idb, id);
+	kv.mv_data = k->b;
+	kv.mv_size = k->len;
+	v.mv_data = idb;
+	v.mv_size = sizeof(idb);
+	rc = mdb_put(txn, ar->dbi[db], &kv, &v, MDB_NODUPDATA);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+static int
+archive_index_addr(struct archive *ar, MDB_txn *txn, const char *addr,
+    uint64_t id)
+{
+	struct archive_key k;
+
+	if (addr == NULL || addr[0] == '\0')
+		return 0;
+	archive_addr_key(&k, addr);
+	return archive_index(ar, txn, DB_BY_ADDR, &k, id);
+}
+
+/* The by_time key: date offset by 2^63 so negative dates sort first. */
+static void
+archive_time_key(unsigned char key[16], int64_t t, uint64_t id)
+{
+	archive_be64(key, (uint64_t)t ^ ((uint64_t)1 << 63));
+	archive_be64(key + 8, id);
+}
+
+static int
+archive_index_record(struct archive *ar, MDB_txn *txn,
+    const struct journal *j, int64_t archived_at, uint64_t id)
+{
+	struct archive_key k;
+	unsigned char tkey[16];
+	MDB_val kv, v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < j->nrcpts; i++)
+		if ((rc = archive_index_addr(ar, txn, j->rcpts[i].address,
+		    id)) != 0)
+			return rc;
+	if ((rc = archive_index_addr(ar, txn, j->sender, id)) != 0 ||
+	    (rc = archive_index_addr(ar, txn, j->on_behalf_of, id)) != 0)
+		return rc;
+	if (j->message_id != NULL && j->message_id[0] != '\0') {
+		archive_msgid_key(&k, j->message_id);
+		if ((rc = archive_index(ar, txn, DB_BY_MSGID, &k, id)) != 0)
+			return rc;
+	}
+	archive_time_key(tkey, j->has_date ? j->date : archived_at, id);
+	kv.mv_data = tkey;
+	kv.mv_size = sizeof(tkey);
+	v.mv_data = tkey;
+	v.mv_size = 0;
+	return mdb_put(txn, ar->dbi[DB_BY_TIME], &kv, &v, 0);
+}
+
+static int
+archive_put_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
+    void *key, size_t klen, uint64_t id)
+{
+	unsigned char idb[8];
+	MDB_val k, v;
+
+	archive_be64(idb, id);
+	k.mv_data = key;
+	k.mv_size = klen;
+	v.mv_data = idb;
+	v.mv_size = sizeof(idb);
+	return mdb_put(txn, ar->dbi[db], &k, &v, 0);
+}
+
+/* Look up an 8-byte id value: 0 and *idp, MDB_NOTFOUND, or an error. */
+static int
+archive_get_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
+    void *key, size_t klen, uint64_t *idp)
+{
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = key;
+	k.mv_size = klen;
+	if ((rc = mdb_get(txn, ar->dbi[db], &k, &v)) != 0)
+		return rc;
+	if (v.mv_size != 8)
+		return MDB_CORRUPTED;
+	*idp = archive_get64(v.mv_data);
+	return 0;
+}
+
+static enum jh_status
+archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id,
+    struct archive_enc *e, unsigned int flags, struct jh_err *err)
+{
+	unsigned char key[8];
+	MDB_val k, v;
+	int rc;
+
+	if (e->bad)
+		return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: record %"
+		    PRIu64 ": too large to encode", ar->path, id);
+	archive_be64(key, id);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = e->b.data;
+	v.mv_size = e->b.len;
+	rc = mdb_put(txn, ar->dbi[DB_MESSAGES], &k, &v, flags);
+	if (rc == MDB_KEYEXIST)
+		return jh_err_set(err, JH_EDATA, rc, "archive %s: next_id %"
+		    PRIu64 " is taken", ar->path, id);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "write record");
+	return JHARVEST_OK;
+}
+
+/* A second copy of a stored original: merge recipients and source. */
+static enum jh_status
+archive_merge(struct archive *ar, MDB_txn *txn, uint64_t id,
+    const struct journal *meta, const struct archive_source *src,
+    struct archive_put_result *res, struct jh_err *err)
+{
+	struct archive_record *r = NULL;
+	struct archive_enc e;
+	const struct journal_rcpt *nr;
+	enum jh_status st;
+	size_t i;
+	int rc;
+
+	archive_enc_init(&e);
+	if ((st = archive_load(ar, txn, id, &r, err)) != JHARVEST_OK)
+		goto cleanup;
+	/* A report arriving after a plain copy tells more: keep its view. */
+	if (journal_adopt(r->meta, meta) &&
+	    (rc = archive_index_record(ar, txn, r->meta, r->archived_at,
+	    id)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "index record");
+		goto cleanup;
+	}
+	for (i = 0; i < meta->nrcpts; i++) {
+		nr = &meta->rcpts[i];
+		if (nr->address == NULL || !journal_add_rcpt(r->meta,
+		    nr->address, nr->field, nr->expanded, nr->forwarded))
+			continue;
+		res->added_rcpts++;
+		if ((rc = archive_index_addr(ar, txn, nr->address, id)) != 0) {
+			st = archive_mdb_err(ar, err, rc, "index address");
+			goto cleanup;
+		}
+	}
+	archive_encode(&e, r->archived_at, r->blob, r->meta, r->sources,
+	    r->nsources, src, (int64_t)time(NULL), r->prev_chain);
+	st = archive_write_record(ar, txn, id, &e, 0, err);
+	res->id = id;
+cleanup:
+	buf_free(&e.b);
+	archive_record_free(r);
+	return st;
+}
+
+/* Hash and store each part blob; the caller's hashes must be right. */
+static enum jh_status
+archive_put_parts(struct archive *ar, MDB_txn *txn, const char *raw,
+    const struct journal *meta, struct jh_err *err)
+{
+	const struct journal_part *p;
+	unsigned char h[HASH_LEN];
+	enum jh_status st;
+	size_t i;
+
+	for (i = 0; i < meta->nparts; i++) {
+		p = &meta->parts[i];
+		hash_sha256(raw + p->offset, p->size, h);
+		if (memcmp(h, p->sha256, HASH_LEN) != 0)
+			return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: "
+			    "part %zu: SHA-256 does not match", ar->path, i);
+		st = archive_put_blob(ar, txn, raw + p->offset, p->size, h,
+		    err);
+		if (st != JHARVEST_OK)
+			return st;
+	}
+	return JHARVEST_OK;
+}
+
+static enum jh_status
+archive_put_new(struct archive *ar, MDB_txn *txn, const char *raw,
+    const struct journal *meta, const struct archive_source *src,
+    const unsigned char blob[HASH_LEN], struct archive_put_result *res,
+    struct jh_err *err)
+{
+	unsigned char prev[HASH_LEN], head[HASH_LEN], b[8], chain[8 + 8];
+	unsigned char bkey[HASH_LEN];
+	struct archive_enc e;
+	struct buf cb;
+	MDB_val v;
+	enum jh_status st;
+	uint64_t id;
+	int64_t now;
+	int rc;
+
+	archive_enc_init(&e);
+	buf_init(&cb, 2 * HASH_LEN + 16);
+	st = archive_put_blob(ar, txn, raw + meta->orig_offset,
+	    meta->orig_size, blob, err);
+	if (st != JHARVEST_OK)
+		goto cleanup;
+	if ((st = archive_put_parts(ar, txn, raw, meta, err)) != JHARVEST_OK)
+		goto cleanup;
+
+	if ((rc = archive_meta_get(ar, txn, "next_id", &v)) != 0 ||
+	    v.mv_size != 8) {
+		st = rc ? archive_mdb_err(ar, err, rc, "read next_id") :
+		    archive_corrupt(ar, err, "meta next_id", 0);
+		goto cleanup;
+	}
+	id = archive_get64(v.mv_data);
+	rc = archive_meta_get(ar, txn, "chain_head", &v);
+	if (rc == 0 && v.mv_size == HASH_LEN)
+		memcpy(prev, v.mv_data, HASH_LEN);
+	else if (rc == 0 || rc == MDB_NOTFOUND)
+		memset(prev, 0, HASH_LEN);
+	else {
+		st = archive_mdb_err(ar, err, rc, "read chain_head");
+		goto cleanup;
+	}
+
+	now = (int64_t)time(NULL);
+	archive_encode(&e, now, blob, meta, NULL, 0, src, now, prev);
+	st = archive_write_record(ar, txn, id, &e, MDB_NOOVERWRITE, err);
+	if (st != JHARVEST_OK)
+		goto cleanup;
+
+	/* chain_head = SHA-256(prev || id || blob || archived_at) */
+	archive_be64(chain, id);
+	archive_be64(chain + 8, (uint64_t)now);
+	if (buf_append(&cb, prev, HASH_LEN) == -1 ||
+	    buf_append(&cb, chain, 8) == -1 ||
+	    buf_append(&cb, blob, HASH_LEN) == -1 ||
+	    buf_append(&cb, chain + 8, 8) == -1) {
+		st = jh_err_set(err, JH_ESOFTWARE, 0, "chain buffer");
+		goto cleanup;
+	}
+	hash_sha256(cb.data, cb.len, head);
+
+	memcpy(bkey, blob, HASH_LEN);
+	archive_be64(b, id + 1);
+	if ((rc = archive_put_id(ar, txn, DB_BY_BLOB, bkey, HASH_LEN,
+	    id)) != 0 ||
+	    (rc = archive_index_record(ar, txn, meta, now, id)) != 0 ||
+	    (rc = archive_meta_put(ar, txn, "next_id", b, 8)) != 0 ||
+	    (rc = archive_meta_put(ar, txn, "chain_head", head,
+	    HASH_LEN)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "write indexes");
+		goto cleanup;
+	}
+	res->id = id;
+	res->is_new = 1;
+cleanup:
+	buf_free(&cb);
+	buf_free(&e.b);
+	return st;
+}
+
+/* One put inside txn (a child of the batch). */
+static enum jh_status
+archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
+    const struct journal *meta, const struct archive_source *src,
+    const unsigned char blob[HASH_LEN], struct archive_put_result *res,
+    struct jh_err *err)
+{
+	struct archive_key sk;
+	unsigned char key[HASH_LEN];
+	enum jh_status st;
+	uint64_t id;
+	int rc, has_seen;
+
+	has_seen = archive_seen_key(src, &sk);
+	if (has_seen) {
+		rc = archive_get_id(ar, txn, DB_SEEN, sk.b, sk.len, &id);
+		if (rc == 0) {
+			res->dup_source = 1;
+			res->id = id;
+			return JHARVEST_OK;
+		}
+		if (rc != MDB_NOTFOUND)
+			return archive_mdb_err(ar, err, rc, "read seen");
+	}
+	memcpy(key, blob, HASH_LEN);
+	rc = archive_get_id(ar, txn, DB_BY_BLOB, key, HASH_LEN, &id);
+	if (rc == 0)
+		st = archive_merge(ar, txn, id, meta, src, res, err);
+	else if (rc == MDB_NOTFOUND)
+		st = archive_put_new(ar, txn, raw, meta, src, blob, res, err);
+	else
+		st = archive_mdb_err(ar, err, rc, "read by_blob");
+	if (st != JHARVEST_OK || !has_seen)
+		return st;
+	rc = archive_put_id(ar, txn, DB_SEEN, sk.b, sk.len, res->id);
+	if (rc != 0)
+		return archive_mdb_err(ar, err, rc, "write seen");
+	return JHARVEST_OK;
+}
+
+static int
+archive_full(int rc)
+{
+	return rc == MDB_MAP_FULL || rc == MDB_TXN_FULL;
+}
+
+/* The batch ran out of room: keep what it holds and grow the map. */
+static enum jh_status
+archive_make_room(struct archive *ar, struct jh_err *err)
+{
+	int rc;
+
+	rc = mdb_txn_commit(ar->batch);
+	ar->batch = NULL;
+	ar->nputs = ar->nbytes = 0;
+	if (rc != 0 && !archive_full(rc))
+		return archive_mdb_err(ar, err, rc, "commit");
+	if (archive_grow(ar) == 0 && rc == 0)
+		return JHARVEST_OK;
+	return archive_mdb_err(ar, err, rc ? rc : MDB_MAP_FULL,
+	    "commit: batch lost");
+}
+
+enum jh_status
+archive_put(struct archive *ar, const char *raw, size_t len,
+    const struct journal *meta, const struct archive_source *src,
+    struct archive_put_result *res, struct jh_err *err)
+{
+	unsigned char blob[HASH_LEN];
+	struct jh_err e;
+	MDB_txn *child;
+	enum jh_status st;
+	const char *orig;
+	size_t i;
+	int rc, try;
+
+	memset(res, 0, sizeof(*res));
+	memset(&e, 0, sizeof(e));
+	if (ar->mode != ARCHIVE_WRITE)
+		return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: "
+		    "opened read-only", ar->path);
+	if (meta->orig_offset > len || meta->orig_size > len -
+	    meta->orig_offset)
+		return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: "
+		    "original outside the input", ar->path);
+	for (i = 0; i < meta->nparts; i++)
+		if (meta->parts[i].offset > len ||
+		    meta->parts[i].size > len - meta->parts[i].offset)
+			return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: "
+			    "part %zu outside the input", ar->path, i);
+	orig = raw + meta->orig_offset;
+	hash_sha256(orig, meta->orig_size, blob);
+	for (i = 0; i < HASH_LEN && meta->orig_sha256[i] == 0; i++)
+		continue;
+	if (i < HASH_LEN && memcmp(blob, meta->orig_sha256, HASH_LEN) != 0)
+		return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: "
+		    "SHA-256 of the original does not match", ar->path);
+
+	for (try = 0; try < ARCHIVE_PUT_TRIES; try++) {
+		if ((st = archive_batch_begin(ar, &e)) != JHARVEST_OK)
+			goto fail;
+		rc = archive_txn_begin(ar, ar->batch, 0, &child);
+		if (rc != 0) {
+			st = archive_mdb_err(ar, &e, rc, "begin put");
+			goto fail;
+		}
+		memset(res, 0, sizeof(*res));
+		st = archive_put_txn(ar, child, raw, meta, src, blob, res,
+		    &e);
+		if (st == JHARVEST_OK) {
+			rc = mdb_txn_commit(child);
+			if (rc == 0) {
+				ar->nputs++;
+				ar->nbytes += len;
+				return JHARVEST_OK;
+			}
+			st = archive_mdb_err(ar, &e, rc, "commit put");
+		} else
+			mdb_txn_abort(child);
+		if (!archive_full(e.cause))
+			goto fail;
+		log_debug(DEBUG_ARCHIVE, "archive %s: %s, growing", ar->path,
+		    mdb_strerror(e.cause));
+		if ((st = archive_make_room(ar, &e)) != JHARVEST_OK)
+			goto fail;
+	}
+	st = jh_err_set(&e, JH_EIO, MDB_MAP_FULL, "archive %s: store: "
+	    "map still full after growing it %d times", ar->path,
+	    ARCHIVE_PUT_TRIES);
+fail:
+	memset(res, 0, sizeof(*res));
+	if (err != NULL)
+		*err = e;
+	return st;
+}
+
+enum jh_status
+archive_seen(struct archive *ar, const struct archive_source *src,
+    uint64_t *idp, struct jh_err *err)
+{
+	struct archive_key k;
+	MDB_txn *txn = NULL;
+	enum jh_status st = JHARVEST_OK;
+	int rc;
+
+	*idp = 0;
+	if (!archive_seen_key(src, &k))
+		return JHARVEST_OK;
+	if (ar->batch == NULL && (st = archive_rtxn(ar, &txn, err)) !=
+	    JHARVEST_OK)
+		return st;
+	rc = archive_get_id(ar, txn ? txn : ar->batch, DB_SEEN, k.b, k.len,
+	    idp);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		st = archive_mdb_err(ar, err, rc, "read seen");
+	if (rc != 0)
+		*idp = 0;
+	mdb_txn_abort(txn);
+	return st;
+}
+
+enum jh_status
+archive_commit(struct archive *ar, struct jh_err *err)
+{
+	int rc;
+
+	if (ar->batch == NULL)
+		return JHARVEST_OK;
+	rc = mdb_txn_commit(ar->batch);
+	ar->batch = NULL;
+	ar->nputs = ar->nbytes = 0;
+	if (rc == 0)
+		return JHARVEST_OK;
+	/* The batch is gone; at least give the next one room. */
+	if (archive_full(rc))
+		(void)archive_grow(ar);
+	return jh_err_set(err, JH_EIO, rc, "archive %s: commit: %s",
+	    ar->path, mdb_strerror(rc));
+}
+
+void
+archive_abort(struct archive *ar)
+{
+	if (ar == NULL)
+		return;
+	mdb_txn_abort(ar->batch);
+	ar->batch = NULL;
+	ar->nputs = ar->nbytes = 0;
+}
+
+void
+archive_batch_size(struct archive *ar, size_t *nputs, size_t *nbytes)
+{
+	if (nputs != NULL)
+		*nputs = ar->batch ? ar->nputs : 0;
+	if (nbytes != NULL)
+		*nbytes = ar->batch ? ar->nbytes : 0;
+}
+
+/*
+ * Readers.
+ */
+
+static int
+archive_ishex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static unsigned int
+archive_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return (c | 0x20) - 'a' + 10;
+}
+
+static enum jh_status
+archive_resolve_hex(struct archive *ar, MDB_txn *txn, const char *idstr,
+    uint64_t *idp, struct jh_err *err)
+{
+	unsigned char pfx[HASH_LEN];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	const unsigned char *kb;
+	size_t i, n, full, nmatch = 0;
+	enum jh_status st = JHARVEST_OK;
+	int rc, odd;
+
+	n = strlen(idstr);
+	memset(pfx, 0, sizeof(pfx));
+	for (i = 0; i < n; i++)
+		pfx[i / 2] |= archive_hexval(idstr[i]) << (i % 2 ? 0 : 4);
+	full = n / 2;
+	odd = n % 2;
+	if ((rc = mdb_cursor_open(txn, ar->dbi[DB_BY_BLOB], &cur)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "cursor");
+		goto cleanup;
+	}
+	k.mv_data = pfx;
+	k.mv_size = full + odd;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		kb = k.mv_data;
+		if (k.mv_size != HASH_LEN || memcmp(kb, pfx, full) != 0 ||
+		    (odd && (kb[full] & 0xf0) != pfx[full]))
+			break;
+		if (nmatch++ == 0 && v.mv_size == 8)
+			*idp = archive_get64(v.mv_data);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		st = archive_mdb_err(ar, err, rc, "read by_blob");
+		goto cleanup;
+	}
+	if (nmatch == 0)
+		st = jh_err_set(err, JH_EDATA, 0, "no record matches %s",
+		    idstr);
+	else if (nmatch > 1)
+		st = jh_err_set(err, JH_EDATA, 0, "%s is ambiguous: %zu "
+		    "records match", idstr, nmatch);
+cleanup:
+	mdb_cursor_close(cur);
+	return st;
+}
+
+enum jh_status
+archive_resolve(struct archive *ar, const char *idstr, uint64_t *idp,
+    struct jh_err *err)
+{
+	unsigned char key[8];
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	enum jh_status st;
+	uint64_t id = 0;
+	size_t i, n;
+	int rc, digits = 1, hex = 1;
+
+	*idp = 0;
+	n = strlen(idstr);
+	for (i = 0; i < n; i++) {
+		if (idstr[i] < '0' || idstr[i] > '9')
+			digits = 0;
+		if (!archive_ishex((unsigned char)idstr[i]))
+			hex = 0;
+	}
+	if (n == 0 || (!digits && (!hex || n < 4 || n > HASH_HEXLEN)))
+		return jh_err_set(err, JH_EDATA, 0, "no record matches %s",
+		    idstr);
+	if ((st = archive_rtxn(ar, &txn, err)) != JHARVEST_OK)
+		return st;
+	if (digits) {
+		for (i = 0; i < n; i++) {
+			if (id > (UINT64_MAX - 9) / 10) {
+				id = 0;
+				break;
+			}
+			id = id * 10 + (uint64_t)(idstr[i] - '0');
+		}
+		archive_be64(key, id);
+		k.mv_data = key;
+		k.mv_size = sizeof(key);
+		rc = id ? mdb_get(txn, ar->dbi[DB_MESSAGES], &k, &v) :
+		    MDB_NOTFOUND;
+		if (rc == MDB_NOTFOUND)
+			st = jh_err_set(err, JH_EDATA, 0,
+			    "no record matches %s", idstr);
+		else if (rc != 0)
+			st = archive_mdb_err(ar, err, rc, "read record");
+	} else
+		st = archive_resolve_hex(ar, txn, idstr, &id, err);
+	mdb_txn_abort(txn);
+	if (st == JHARVEST_OK)
+		*idp = id;
+	return st;
+}
+
+enum jh_status
+archive_get(struct archive *ar, uint64_t id, struct archive_record **rp,
+    struct jh_err *err)
+{
+	MDB_txn *txn = NULL;
+	enum jh_status st;
+
+	*rp = NULL;
+	if ((st = archive_rtxn(ar, &txn, err)) != JHARVEST_OK)
+		return st;
+	st = archive_load(ar, txn, id, rp, err);
+	mdb_txn_abort(txn);
+	return st;
+}
+
+void
+archive_record_free(struct archive_record *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	journal_free(r->meta);
+	for (i = 0; i < r->nsources; i++) {
+		free(r->sources[i].account);
+		free(r->sources[i].tenant);
+		free(r->sources[i].folder);
+		free(r->sources[i].uidl);
+		free(r->sources[i].file);
+	}
+	free(r->sources);
+	free(r);
+}
+
+static int
+archive_streq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+static int
+archive_match(const struct archive_query *q, const char *msgid,
+    const struct archive_record *r)
+{
+	const struct journal *j = r->meta;
+	int64_t t;
+	size_t i;
+
+	if (msgid != NULL && (j->message_id == NULL ||
+	    strcmp(j->message_id, msgid) != 0))
+		return 0;
+	if (q->rcpt != NULL) {
+		for (i = 0; i < j->nrcpts; i++)
+			if (archive_streq(j->rcpts[i].address, q->rcpt))
+				break;
+		if (i == j->nrcpts)
+			return 0;
+	}
+	if (q->from != NULL && !archive_streq(j->sender, q->from))
+		return 0;
+	if (q->tenant != NULL) {
+		for (i = 0; i < r->nsources; i++)
+			if (archive_streq(r->sources[i].tenant, q->tenant))
+				break;
+		if (i == r->nsources)
+			return 0;
+	}
+	if (q->account != NULL) {
+		for (i = 0; i < r->nsources; i++)
+			if (r->sources[i].account != NULL &&
+			    strcmp(r->sources[i].account, q->account) == 0)
+				break;
+		if (i == r->nsources)
+			return 0;
+	}
+	t = j->has_date ? j->date : r->archived_at;
+	if (q->has_since && t < q->since)
+		return 0;
+	if (q->has_until && t > q->until)
+		return 0;
+	return 1;
+}
+
+struct archive_scan {
+	struct archive			*ar;
+	MDB_txn				*txn;
+	const struct archive_query	*q;
+	char				*msgid;	/* owned, "<...>" */
+	int	(*fn)(const struct archive_record *, void *);
+	void				*ctx;
+	enum jh_status			 first;	/* first bad record */
+	struct jh_err			 firsterr;
+};
+
+/* Load, filter and hand over one record: nonzero stops the scan. */
+static int
+archive_scan_one(struct archive_scan *s, uint64_t id, const MDB_val *v)
+{
+	struct archive_record *r = NULL;
+	enum jh_status st;
+	int stop = 0;
+
+	if (v != NULL)
+		st = archive_decode(s->ar, id, v, &r, &s->firsterr);
+	else
+		st = archive_load(s->ar, s->txn, id, &r, &s->firsterr);
+	if (st != JHARVEST_OK) {
+		/* Report the first damaged record but keep going. */
+		if (s->first == JHARVEST_OK)
+			s->first = st;
+		return 0;
+	}
+	if (archive_match(s->q, s->msgid, r))
+		stop = s->fn(r, s->ctx);
+	archive_record_free(r);
+	return stop;
+}
+
+static int
+archive_scan_dups(struct archive_scan *s, MDB_cursor *cur,
+    struct archive_key *key)
+{
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = key->b;
+	k.mv_size = key->len;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		if (v.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (archive_scan_one(s, archive_get64(v.mv_data), NULL))
+			return 0;
+	}
+	return rc;
+}
+
+static int
+archive_scan_time(struct archive_scan *s, MDB_cursor *cur)
+{
+	unsigned char start[16];
+	MDB_val k, v;
+	int64_t t;
+	int rc;
+
+	archive_time_key(start, s->q->has_since ? s->q->since : INT64_MIN,
+	    0);
+	k.mv_data = start;
+	k.mv_size = sizeof(start);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 16) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		t = (int64_t)(archive_get64(k.mv_data) ^ ((uint64_t)1 << 63));
+		if (s->q->has_until && t > s->q->until)
+			return 0;
+		if (archive_scan_one(s, archive_get64((unsigned char *)
+		    k.mv_data + 8), NULL))
+			return 0;
+	}
+	return rc;
+}
+
+static int
+archive_scan_all(struct archive_scan *s, MDB_cursor *cur)
+{
+	MDB_val k, v;
+	int rc;
+
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (archive_scan_one(s, archive_get64(k.mv_data), &v))
+			return 0;
+	}
+	return rc;
+}
+
+enum jh_status
+archive_query(struct archive *ar, const struct archive_query *q,
+    int (*fn)(const struct archive_record *r, void *ctx), void *ctx,
+    struct jh_err *err)
+{
+	struct archive_scan s;
+	struct archive_key key;
+	MDB_cursor *cur = NULL;
+	enum archive_db db;
+	enum jh_status st;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.ar = ar;
+	s.q = q;
+	s.fn = fn;
+	s.ctx = ctx;
+	s.first = JHARVEST_OK;
+	if (q->message_id != NULL)
+		s.msgid = q->message_id[0] == '<' ? xstrdup(q->message_id) :
+		    xasprintf("<%s>", q->message_id);
+	if ((st = archive_rtxn(ar, &s.txn, err)) != JHARVEST_OK)
+		goto cleanup;
+
+	if (s.msgid != NULL) {
+		db = DB_BY_MSGID;
+		archive_msgid_key(&key, s.msgid);
+	} else if (q->rcpt != NULL || q->from != NULL) {
+		db = DB_BY_ADDR;
+		archive_addr_key(&key, q->rcpt ? q->rcpt : q->from);
+	} else if (q->has_since || q->has_until)
+		db = DB_BY_TIME;
+	else
+		db = DB_MESSAGES;
+	if ((rc = mdb_cursor_open(s.txn, ar->dbi[db], &cur)) != 0) {
+		st = archive_mdb_err(ar, err, rc, "cursor");
+		goto cleanup;
+	}
+	if (db == DB_BY_MSGID || db == DB_BY_ADDR)
+		rc = key.len ? archive_scan_dups(&s, cur, &key) : 0;
+	else if (db == DB_BY_TIME)
+		rc = archive_scan_time(&s, cur);
+	else
+		rc = archive_scan_all(&s, cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		st = archive_mdb_err(ar, err, rc, "query");
+	else if (s.first != JHARVEST_OK) {
+		st = s.first;
+		if (err != NULL)
+			*err = s.firsterr;
+	}
+cleanup:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(s.txn);
+	free(s.msgid);
+	return st;
+}
+
+enum jh_status
+archive_stats(struct archive *ar, struct archive_stats *stp,
+    struct jh_err *err)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_stat ms;
+	MDB_val k, v;
+	const unsigned char *p;
+	unsigned long long size;
+	enum jh_status st;
+	int rc;
+
+	memset(stp, 0, sizeof(*stp));
+	if ((st = archive_rtxn(ar, &txn, err)) != JHARVEST_OK)
+		return st;
+	if ((rc = mdb_stat(txn, ar->dbi[DB_MESSAGES], &ms)) != 0)
+		goto fail;
+	stp->records = ms.ms_entries;
+	if ((rc = mdb_cursor_open(txn, ar->dbi[DB_BLOBS], &cur)) != 0)
+		goto fail;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		p = v.mv_data;
+		stp->blobs++;
+		stp->stored_bytes += v.mv_size;
+		if (v.mv_size > 1 && p[0] == CODEC_ZSTD) {
+			size = ZSTD_getFrameContentSize(p + 1, v.mv_size - 1);
+			if (size != ZSTD_CONTENTSIZE_UNKNOWN &&
+			    size != ZSTD_CONTENTSIZE_ERROR)
+				stp->logical_bytes += size;
+		} else if (v.mv_size > 0)
+			stp->logical_bytes += v.mv_size - 1;
+	}
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return JHARVEST_OK;
+fail:
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return archive_mdb_err(ar, err, rc, "stats");
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* What main.c hands to each command, and helpers the commands share. */
+#ifndef JHARVEST_CMD_H
+#define JHARVEST_CMD_H
+
+#include <getopt.h>
+
+#include "archive.h"
+#include "config.h"
+#include "err.h"
+
+struct cmd_env {
+	const char	*config_file;	/* -c, borrowed; NULL */
+	const char	*archive_dir;	/* -a, borrowed; NULL */
+	int		 quiet;		/* -q */
+	int		 verbose;	/* -v */
+};
+
+/* One option of a command: drives getopt_long and the help text. */
+struct cmd_opt {
+	const char	*name;		/* long name */
+	int		 val;		/* short letter or a code >= 256 */
+	const char	*arg;		/* argument name; NULL: none */
+	const char	*help;
+};
+
+struct cmd {
+	const char		*name;
+	int			(*fn)(const struct cmd_env *env, int argc,
+				    char **argv);
+	const char		*args;	/* synopsis after the options */
+	const char		*summary;
+	const struct cmd_opt	*opts;	/* terminated by a NULL name */
+};
+
+int	cmd_split(const struct cmd_env *, int, char **);
+int	cmd_import(const struct cmd_env *, int, char **);
+int	cmd_deliver(const struct cmd_env *, int, char **);
+int	cmd_ls(const struct cmd_env *, int, char **);
+int	cmd_show(const struct cmd_env *, int, char **);
+int	cmd_cat(const struct cmd_env *, int, char **);
+int	cmd_fetch(const struct cmd_env *, int, char **);
+int	cmd_test(const struct cmd_env *, int, char **);
+
+extern const struct cmd_opt split_opts[], import_opts[], deliver_opts[],
+	    ls_opts[], show_opts[], cat_opts[], fetch_opts[], test_opts[];
+
+/* The command table, in main.c. */
+const struct cmd	*cmd_find(const char *name);
+
+/*
+ * Parse argv with the command's options; returns the next option's val,
+ * -1 at the end, or '?' after printing a usage error.  *argp gets the
+ * option's argument.  Wraps getopt_long with tables built from opts.
+ */
+int	cmd_getopt(const struct cmd *c, int argc, char **argv,
+	    const char **argp);
+/* Print "usage error: why; try 'jharvest help CMD'" and return 64. */
+int	cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The full help of a command on out. */
+void	cmd_help(const struct cmd *c, FILE *out);
+
+/*
+ * Open the archive named by -a or the configuration.  Prints the error
+ * and returns its exit status, or 0 with *arp set.
+ */
+int	cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
+	    struct archive **arp);
+/* Print "jharvest: msg" for err and return its code. */
+int	cmd_fail(const struct jh_err *err);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* jharvest.conf, read with GKeyFile into struct config and its accounts. */
+#ifndef JHARVEST_CONFIG_H
+#define JHARVEST_CONFIG_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+enum account_proto {
+	PROTO_IMAP = 0,		/* imap:// (STARTTLS) or imaps:// */
+	PROTO_POP3		/* pop3:// (STLS) or pop3s:// */
+};
+
+enum account_tls {
+	TLS_IMPLICIT = 0,	/* imaps://, pop3s:// */
+	TLS_STARTTLS,		/* imap://, pop3:// : upgrade is mandatory */
+	TLS_NONE		/* tls = none: loopback test servers only */
+};
+
+enum account_auth {
+	AUTH_PASSWORD = 0,
+	AUTH_XOAUTH2,
+	AUTH_OAUTHBEARER
+};
+
+struct account {
+	char			*name;		/* owned: [account NAME] */
+	char			*url;		/* owned, as written */
+	enum account_proto	 proto;
+	enum account_tls	 tls;
+	char			*host;		/* owned */
+	unsigned		 port;		/* default by scheme */
+	char			**folders;	/* owned, NULL-terminated; IMAP
+						   (default: the URL's path,
+						   else INBOX) */
+	char			*user;		/* owned */
+	enum account_auth	 auth;
+	char			*password_file;	   /* owned; NULL */
+	char			*password_command; /* owned; NULL: run without
+						      a shell, first line */
+	char			*ca_file;	/* owned; NULL: system store */
+	int			 tls_verify;	/* default 1 */
+	int			 delete;	/* default 0 */
+	char			*tenant;	/* owned; NULL */
+	char			**self;		/* owned, NULL-terminated: the
+						   mailbox's own addresses
+						   (default: user if it is
+						   an address) */
+	unsigned		 timeout;	/* seconds per read, default 60 */
+	size_t			 batch_count;	/* default 200 */
+	size_t			 batch_bytes;	/* default 32 MiB */
+};
+
+struct config {
+	char		*file;		/* owned: the file read; NULL if none */
+	char		*archive;	/* owned: [archive] path; NULL */
+	int		 insecure;	/* insecure_permissions = yes */
+	struct account	*accounts;	/* owned array, in file order */
+	size_t		 naccounts;
+};
+
+/*
+ * Read file, or when file is NULL the first of $JHARVEST_CONFIG,
+ * $XDG_CONFIG_HOME/jharvest/config (~/.config/...) and /etc/jharvest.conf
+ * that exists (none is fine then).  A named file that is missing, a
+ * syntax error, an unknown or malformed key, or a file readable by others
+ * without `insecure_permissions = yes` gives JH_ECONFIG naming the file,
+ * the section and the key.  The caller frees *cfgp with config_free.
+ */
+enum jh_status	 config_load(const char *file, struct config **cfgp,
+		    struct jh_err *err);
+void		 config_free(struct config *cfg);	/* NULL-safe */
+/* The account called name, or NULL; borrowed from cfg. */
+const struct account *config_account(const struct config *cfg,
+		    const char *name);
+
+#endif

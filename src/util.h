@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Small pure helpers: time parsing and formatting, sizes. */
+#ifndef JHARVEST_UTIL_H
+#define JHARVEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC) or @EPOCH into
+ * seconds.  With end_of_day, a bare date means its last second, so
+ * "--until 2026-11-23" covers that whole day.  0, or -1 when malformed.
+ */
+int	util_parse_time(const char *s, int end_of_day, int64_t *tp);
+
+/* "2026-11-23T08:00:00Z" into buf (at least 21 bytes). */
+void	util_format_time(int64_t t, char *buf, size_t size);
+
+/* "14.2 MB" style; into buf. */
+void	util_format_size(uint64_t bytes, char *buf, size_t size);
+
+#endif
