@@ -65,6 +65,11 @@ r1=$(rss "$JHARVEST" -a "$T/m1" import "$T/small.mbox")
 r2=$(rss "$JHARVEST" -a "$T/m2" import "$T/large.mbox")
 is "$("$JHARVEST" -a "$T/m2" ls | wc -l | tr -d ' ')" 3000 "3000 messages imported"
 echo "# peak RSS: 20 messages ${r1} kB, 3000 messages ${r2} kB"
-ok $([ "$r2" -lt $((r1 + 32768)) ]; echo $?) \
-    "peak RSS for 3000 messages is within 32 MB of that for 20"
+if grep -q __asan_init "$JHARVEST"; then
+	# ASan keeps freed memory in quarantine: RSS says nothing there.
+	skip "peak RSS is not meaningful under AddressSanitizer"
+else
+	ok $([ "$r2" -lt $((r1 + 32768)) ]; echo $?) \
+	    "peak RSS for 3000 messages is within 32 MB of that for 20"
+fi
 finish
