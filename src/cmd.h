@@ -67,6 +67,8 @@ void	cmd_help(const struct cmd *c, FILE *out);
  */
 int	cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 	    struct archive **arp);
+/* Append s to a NULL-terminated list of borrowed strings (--self). */
+void	cmd_list_add(const char ***listp, size_t *np, const char *s);
 /* Print "jharvest: msg" for err and return its code. */
 int	cmd_fail(const struct jh_err *err);
 

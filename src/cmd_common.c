@@ -18,7 +18,7 @@ cmd_getopt(const struct cmd *c, int argc, char **argv, const char **argp)
 	size_t i, n = 0, s = 0;
 	int ch;
 
-	sopts[s++] = '+';
+	/* Options may follow operands: "fetch journal1 --dry-run". */
 	sopts[s++] = ':';
 	for (i = 0; c->opts[i].name != NULL && n < 31; i++) {
 		lopts[n].name = c->opts[i].name;
@@ -92,6 +92,14 @@ cmd_help(const struct cmd *c, FILE *out)
 			    o->arg ? " " : "", o->arg ? o->arg : "");
 		fprintf(out, "  %-28s %s\n", lhs, o->help);
 	}
+}
+
+void
+cmd_list_add(const char ***listp, size_t *np, const char *s)
+{
+	*listp = xreallocarray(*listp, *np + 2, sizeof(**listp));
+	(*listp)[(*np)++] = s;
+	(*listp)[*np] = NULL;
 }
 
 int

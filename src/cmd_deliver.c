@@ -71,9 +71,7 @@ cmd_deliver(const struct cmd_env *env, int argc, char **argv)
 			from = arg;
 			break;
 		case DELIVER_SELF:
-			self = xreallocarray(self, nself + 2, sizeof(*self));
-			self[nself++] = arg;
-			self[nself] = NULL;
+			cmd_list_add(&self, &nself, arg);
 			break;
 		default:
 			free(self);

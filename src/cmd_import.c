@@ -78,9 +78,7 @@ cmd_import(const struct cmd_env *env, int argc, char **argv)
 			}
 			break;
 		case IMPORT_SELF:
-			self = xreallocarray(self, nself + 2, sizeof(*self));
-			self[nself++] = arg;
-			self[nself] = NULL;
+			cmd_list_add(&self, &nself, arg);
 			break;
 		default:
 			free(self);

@@ -46,9 +46,7 @@ cmd_split(const struct cmd_env *env, int argc, char **argv)
 			original = 1;
 			break;
 		case SPLIT_SELF:
-			self = xreallocarray(self, nself + 2, sizeof(*self));
-			self[nself++] = arg;
-			self[nself] = NULL;
+			cmd_list_add(&self, &nself, arg);
 			break;
 		default:
 			free(self);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Global options, the command table and dispatch. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,11 @@
 #include "log.h"
 
 static const struct cmd commands[] = {
-
+	{ "fetch", cmd_fetch, "[ACCOUNT...]",
+	  "harvest the configured journal mailboxes (all when none named)",
+	  fetch_opts },
+	{ "test", cmd_test, "ACCOUNT",
+	  "connect, log in and list folders; change nothing", test_opts },
 	{ "import", cmd_import, "PATH...",
 	  "import .eml files, directories, mbox files and Maildirs "
 	  "(- reads standard input)", import_opts },
@@ -138,8 +143,11 @@ main(int argc, char **argv)
 		    "'jharvest help'\n", argv[0]);
 		return 64;
 	}
+	/* A closed connection is an error return, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
 	journal_init();
-	optind = 1;
+	/* 0, not 1: GNU getopt then forgets main's "+" mode. */
+	optind = 0;
 	rc = c->fn(&env, argc, argv);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		log_error("standard output: write error");

@@ -5,10 +5,13 @@
 #   garbage     100 kB of seeded random bytes
 #   bigheader   a message with a 1,000-line header block
 #   big50       a report whose original carries a 50 MB attachment
+#   files N [MAX] N distinct journal reports as OUT/NNNNN.eml (OUT a
+#               directory), bodies of up to MAX bytes
 import base64, random, sys
 
 kind, out = sys.argv[1], sys.argv[2]
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+bodymax = int(sys.argv[4]) if len(sys.argv) > 4 else 20000
 rng = random.Random(4711)
 
 def report(i, body=b'hello\r\n'):
@@ -24,6 +27,14 @@ def report(i, body=b'hello\r\n'):
             b'Message-Id: <gen-%d@example.com>\r\nRecipient: r%d@example.com\r\n\r\n'
             b'--%s\r\nContent-Type: message/rfc822\r\n\r\n' % (i, i, b, b, i, i, i, i, b)
             ) + orig + b'\r\n--%s--\r\n' % b
+
+if kind == 'files':
+    import os
+    os.makedirs(out, exist_ok=True)
+    for i in range(n):
+        with open(os.path.join(out, '%05d.eml' % i), 'wb') as f:
+            f.write(report(i, (b'y' * rng.randint(100, bodymax)) + b'\r\n'))
+    sys.exit(0)
 
 with open(out, 'wb') as f:
     if kind == 'mbox':

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* jharvest fetch: harvest the configured journal mailboxes. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "cmd.h"
+#include "config.h"
+#include "harvest.h"
+#include "log.h"
+#include "progress.h"
+#include "secret.h"
+#include "source.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum { FETCH_LIMIT = 256, FETCH_DRY_RUN };
+
+/* Attempts per account when the server fails in a way that may pass. */
+#define FETCH_ATTEMPTS	3
+
+const struct cmd_opt fetch_opts[] = {
+	{ "limit", FETCH_LIMIT, "N", "fetch at most N messages per account" },
+	{ "dry-run", FETCH_DRY_RUN, NULL,
+	  "fetch and split, but archive and delete nothing" },
+	{ NULL, 0, NULL, NULL }
+};
+
+struct fetch_ctx {
+	const struct account	*acct;
+	struct archive		*ar;
+	struct progress		 progress;
+	const struct source_ops	*ops;
+	struct source		*src;
+	const struct harvest_stats *stats;
+	enum jh_status		 seen_err;
+};
+
+static double
+fetch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+fetch_seen(void *ctx, const struct archive_source *key)
+{
+	struct fetch_ctx *fc = ctx;
+	struct jh_err err = { 0 };
+	uint64_t id = 0;
+
+	if (archive_seen(fc->ar, key, &id, &err) != JHARVEST_OK) {
+		log_error("%s: %s", fc->acct->name, err.msg);
+		fc->seen_err = err.code;
+		return -1;
+	}
+	return id != 0;
+}
+
+static const struct remote_progress *
+fetch_progress_of(const struct fetch_ctx *fc)
+{
+	if (fc->src == NULL)
+		return NULL;
+	return fc->ops == &imap_source_ops ? imap_progress(fc->src) :
+	    pop3_progress(fc->src);
+}
+
+static void
+fetch_event(void *ctx, const struct harvest_event *ev)
+{
+	struct fetch_ctx *fc = ctx;
+	const struct remote_progress *rp;
+	size_t i;
+
+	if (ev->err != NULL) {
+		progress_end(&fc->progress);
+		log_error("%s: %s", fc->acct->name, ev->err->msg);
+		return;
+	}
+	if (ev->meta->nwarnings > 0 || log_verbose_enabled())
+		progress_end(&fc->progress);
+	for (i = 0; i < ev->meta->nwarnings; i++)
+		log_warnx("%s: %s: %s", fc->acct->name, ev->label,
+		    ev->meta->warnings[i]);
+	log_verbose("%s: %s: %s, id %llu%s", fc->acct->name, ev->label,
+	    journal_kind_name(ev->meta->kind),
+	    (unsigned long long)ev->put->id,
+	    ev->put->is_new ? "" : ", duplicate original");
+	if ((rp = fetch_progress_of(fc)) != NULL)
+		progress_remote(&fc->progress, fc->acct->name, rp->folder,
+		    rp->done, rp->total, fc->stats->bytes);
+}
+
+/* Take the archive's lock so that overlapping cron runs do not race. */
+static int
+fetch_lock(const char *dir, int *fdp)
+{
+	char *path;
+	int fd;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_error("archive %s: %s", dir, strerror(errno));
+		return JH_ECANTCREAT;
+	}
+	path = xasprintf("%s/jharvest.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		free(path);
+		return JH_ECANTCREAT;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_error("archive %s is in use by another jharvest "
+			    "fetch; try again later", dir);
+		else
+			log_error("%s: %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return JH_ETEMP;
+	}
+	free(path);
+	*fdp = fd;
+	return 0;
+}
+
+static enum jh_status
+fetch_account(const struct config *cfg, const struct account *a,
+    struct archive *ar, size_t limit, int dry_run, int quiet)
+{
+	struct fetch_ctx fc;
+	struct remote_opts ro;
+	struct harvest_opts ho;
+	struct harvest_stats st;
+	struct jh_err err = { 0 };
+	const struct remote_progress *rp;
+	enum jh_status rc = JHARVEST_OK;
+	char *secret = NULL, size[32];
+	size_t deleted = 0;
+	double start = fetch_now();
+	int attempt;
+
+	if (!a->tls_verify)
+		log_warnx("%s: tls_verify = no: the server's certificate is "
+		    "not checked", a->name);
+	if (a->tls == TLS_NONE)
+		log_warnx("%s: tls = none: the password and the mail cross "
+		    "the network in plain text (loopback test servers only)",
+		    a->name);
+	if (secret_password(a, cfg->insecure, &secret, &err) != JHARVEST_OK)
+		return cmd_fail(&err);
+
+	memset(&fc, 0, sizeof(fc));
+	fc.acct = a;
+	fc.ar = ar;
+	fc.ops = a->proto == PROTO_IMAP ? &imap_source_ops : &pop3_source_ops;
+	progress_init(&fc.progress, quiet);
+	memset(&ro, 0, sizeof(ro));
+	ro.acct = a;
+	ro.secret = secret;
+	ro.seen = fetch_seen;
+	ro.seen_ctx = &fc;
+	ro.limit = limit;
+	ro.dry_run = dry_run;
+	memset(&ho, 0, sizeof(ho));
+	ho.journal.self = (const char *const *)a->self;
+	ho.batch_count = a->batch_count;
+	ho.batch_bytes = a->batch_bytes;
+	ho.dry_run = dry_run;
+	ho.event = fetch_event;
+	ho.ctx = &fc;
+	memset(&st, 0, sizeof(st));
+	fc.stats = &st;
+
+	for (attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+		memset(&err, 0, sizeof(err));
+		rc = a->proto == PROTO_IMAP ? imap_open(&ro, &fc.src, &err) :
+		    pop3_open(&ro, &fc.src, &err);
+		if (rc == JHARVEST_OK)
+			rc = harvest_run(ar, fc.src, fc.ops, &ho, &st, &err);
+		if ((rp = fetch_progress_of(&fc)) != NULL)
+			deleted += rp->deleted;
+		if (fc.src != NULL)
+			fc.ops->close(fc.src);
+		fc.src = NULL;
+		progress_end(&fc.progress);
+		if (rc != JH_ETEMP || attempt == FETCH_ATTEMPTS)
+			break;
+		/* What was committed stays; the next attempt resumes. */
+		log_warnx("%s: %s; retrying in %d s", a->name, err.msg,
+		    attempt * attempt * 2);
+		sleep((unsigned)(attempt * attempt * 2));
+	}
+	secret_free(secret);
+	if (rc != JHARVEST_OK)
+		log_error("%s: %s", a->name, err.msg);
+	if (fc.seen_err != JHARVEST_OK)
+		rc = jh_status_worst(rc, fc.seen_err);
+	util_format_size(st.bytes, size, sizeof(size));
+	log_verbose("%s: %zu new, %zu duplicates, %zu deleted, %s, %.1f s%s",
+	    a->name, st.imported, st.duplicates, deleted, size,
+	    fetch_now() - start, dry_run ? " (dry run: nothing archived)" :
+	    "");
+	return jh_status_worst(rc, st.worst);
+}
+
+int
+cmd_fetch(const struct cmd_env *env, int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("fetch");
+	const struct account *a;
+	struct config *cfg = NULL;
+	struct archive *ar = NULL;
+	struct jh_err err = { 0 };
+	const char *arg, *dir;
+	unsigned long long limit = 0;
+	enum jh_status rc = JHARVEST_OK;
+	char *end;
+	size_t i;
+	int ch, dry_run = 0, lockfd = -1, r;
+
+	while ((ch = cmd_getopt(c, argc, argv, &arg)) != -1) {
+		switch (ch) {
+		case FETCH_LIMIT:
+			errno = 0;
+			limit = strtoull(arg, &end, 10);
+			if (*arg == '\0' || *arg == '-' || *end != '\0' ||
+			    errno != 0 || limit == 0)
+				return cmd_usage_error(c, "--limit %s: not a "
+				    "positive number", arg);
+			break;
+		case FETCH_DRY_RUN:
+			dry_run = 1;
+			break;
+		default:
+			return JH_EUSAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
+		return cmd_fail(&err);
+	if (cfg->naccounts == 0) {
+		log_error("%s: no [account NAME] section",
+		    cfg->file ? cfg->file : "no configuration file");
+		config_free(cfg);
+		return JH_ECONFIG;
+	}
+	for (i = 0; i < (size_t)argc; i++)
+		if (config_account(cfg, argv[i]) == NULL) {
+			log_error("%s: no account %s", cfg->file, argv[i]);
+			config_free(cfg);
+			return JH_ECONFIG;
+		}
+	dir = env->archive_dir ? env->archive_dir : cfg->archive;
+	if (dir == NULL) {
+		log_error("no archive: give -a DIR, or set path in the "
+		    "[archive] section of %s", cfg->file);
+		config_free(cfg);
+		return JH_ECONFIG;
+	}
+	if ((r = fetch_lock(dir, &lockfd)) != 0) {
+		config_free(cfg);
+		return r;
+	}
+	if (archive_open(dir, dry_run ? ARCHIVE_READ : ARCHIVE_WRITE, &ar,
+	    &err) != JHARVEST_OK) {
+		/* A dry run on a new archive has nothing to compare with. */
+		if (!dry_run || archive_open(dir, ARCHIVE_WRITE, &ar,
+		    &err) != JHARVEST_OK) {
+			close(lockfd);
+			config_free(cfg);
+			return cmd_fail(&err);
+		}
+	}
+	/* Every account that can be harvested is; the worst code wins. */
+	if (argc == 0)
+		for (i = 0; i < cfg->naccounts; i++)
+			rc = jh_status_worst(rc, fetch_account(cfg,
+			    &cfg->accounts[i], ar, (size_t)limit, dry_run,
+			    env->quiet));
+	else
+		for (i = 0; i < (size_t)argc; i++) {
+			a = config_account(cfg, argv[i]);
+			rc = jh_status_worst(rc, fetch_account(cfg, a, ar,
+			    (size_t)limit, dry_run, env->quiet));
+		}
+	archive_close(ar);
+	close(lockfd);
+	config_free(cfg);
+	return (int)rc;
+}

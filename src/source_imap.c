@@ -1,0 +1,1372 @@
+/* SPDX-License-Identifier: MIT */
+/* IMAP source: libetpan over jharvest's TLS stream, batched UID FETCH. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#pragma GCC diagnostic ignored "-Wshadow"
+#include <libetpan/libetpan.h>
+#pragma GCC diagnostic pop
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "source.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+#define DEBUG_FLAG	DEBUG_IMAP
+
+/* One message in memory at most; more is refused, never truncated. */
+#ifndef IMAP_MSG_MAX
+#define IMAP_MSG_MAX		((size_t)512 << 20)
+#endif
+/* libetpan's read and write buffer over the TLS stream. */
+#define IMAP_STREAM_BUF		65536
+/* UIDs per STORE/EXPUNGE command, to keep command lines short. */
+#define IMAP_DELETE_CHUNK	500
+/* How much of each chunk the -D imap trace shows. */
+#define IMAP_TRACE_MAX		160
+
+struct imap_folder {
+	const char	*name;		/* borrowed from acct->folders */
+	uint32_t	 uidvalidity;
+	uint32_t	*uids;		/* owned: new messages, ascending */
+	uint32_t	*sizes;		/* owned: their RFC822.SIZE */
+	size_t		 nuids;
+	size_t		 next;		/* first UID not fetched yet */
+	int		 scanned;
+};
+
+enum imap_slot {
+	IMAP_SLOT_WAITING = 0,		/* asked for, not (yet) received */
+	IMAP_SLOT_HAVE,
+	IMAP_SLOT_TOOBIG
+};
+
+struct imap_msg {
+	uint32_t	 uid;
+	enum imap_slot	 state;
+	size_t		 len;		/* bytes received, also when too big */
+	struct buf	 body;		/* owned */
+};
+
+enum imap_mode {
+	IMAP_MODE_NONE = 0,
+	IMAP_MODE_SIZES,		/* collect UID and RFC822.SIZE */
+	IMAP_MODE_BODIES		/* fill the batch */
+};
+
+struct source {
+	struct remote_opts	 o;		/* copy; pointers borrowed */
+	const struct account	*acct;		/* borrowed */
+	char			*where;		/* owned: "imaps://host:port" */
+	mailimap		*imap;		/* owned */
+	struct tls_conn		*conn;		/* owned by the stream driver */
+	int			 uidplus;
+	int			 writable;	/* SELECT, not EXAMINE */
+	int			 in_auth;	/* redact what is sent */
+	int			 broken;	/* the connection is unusable */
+	int			 warned_expunge;
+	enum jh_status		 io_code;	/* why the stream failed */
+	char			 io_why[200];
+
+	struct imap_folder	*folders;	/* owned */
+	size_t			 nfolders, cur;
+	const char		*selected;	/* borrowed: folders[i].name */
+
+	/* State of the FETCH handlers. */
+	enum imap_mode		 mode;
+	uint32_t		*luids, *lsizes; /* owned: a size listing */
+	size_t			 nlist, caplist;
+	struct buf		 incoming;	/* body being received */
+	size_t			 incoming_len;
+	int			 incoming_big;
+
+	struct imap_msg		*batch;		/* owned */
+	size_t			 nbatch, bpos;
+	const struct imap_folder *batch_folder;	/* borrowed */
+	char			*batch_no;	/* owned: server's NO text */
+	enum jh_status		 pending;	/* after the batch: fail */
+	struct jh_err		 pending_err;
+
+	size_t			 handed;
+	struct remote_progress	 prog;
+	char			 label[96];
+};
+
+/*
+ * The libetpan stream driver over struct tls_conn.  The stream owns the
+ * connection: closing the mailimap session closes it.
+ */
+static void
+imap_note_io(struct source *s)
+{
+	const char *why;
+
+	s->io_code = tls_last_error(s->conn, &why);
+	snprintf(s->io_why, sizeof(s->io_why), "%s", why);
+	s->broken = 1;
+}
+
+static ssize_t
+imap_low_read(mailstream_low *low, void *p, size_t n)
+{
+	struct source *s = low->data;
+	ssize_t r;
+
+	if (s->conn == NULL)
+		return -1;
+	/* -1 at end of stream, never 0: libetpan 1.9.4 spins on 0. */
+	r = tls_read(s->conn, p, n);
+	if (r <= 0) {
+		imap_note_io(s);
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t
+imap_low_write(mailstream_low *low, const void *p, size_t n)
+{
+	struct source *s = low->data;
+	ssize_t r;
+
+	if (s->conn == NULL)
+		return -1;
+	r = tls_write(s->conn, p, n);
+	if (r < 0)
+		imap_note_io(s);
+	return r;
+}
+
+static int
+imap_low_close(mailstream_low *low)
+{
+	(void)low;
+	return 0;
+}
+
+static int
+imap_low_get_fd(mailstream_low *low)
+{
+	struct source *s = low->data;
+
+	return s->conn != NULL ? tls_fd(s->conn) : -1;
+}
+
+static void
+imap_low_free(mailstream_low *low)
+{
+	struct source *s = low->data;
+
+	tls_close(s->conn);
+	s->conn = NULL;
+	free(low);
+}
+
+static mailstream_low_driver imap_low_driver = {
+	.mailstream_read = imap_low_read,
+	.mailstream_write = imap_low_write,
+	.mailstream_close = imap_low_close,
+	.mailstream_get_fd = imap_low_get_fd,
+	.mailstream_free = imap_low_free,
+};
+
+/*
+ * -D imap: the protocol trace, with credentials and most of each body
+ * chunk left out.
+ */
+static void
+imap_trace_escape(char *out, size_t outlen, const char *p, size_t n)
+{
+	size_t i, o = 0;
+	unsigned char ch;
+
+	for (i = 0; i < n && o + 5 < outlen; i++) {
+		ch = (unsigned char)p[i];
+		if (ch == '\r' || ch == '\n') {
+			out[o++] = '\\';
+			out[o++] = ch == '\r' ? 'r' : 'n';
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			snprintf(out + o, outlen - o, "\\x%02x", ch);
+			o += 4;
+		} else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+static void
+imap_logger(mailimap *imap, int type, const char *str, size_t size,
+    void *ctx)
+{
+	struct source *s = ctx;
+	char line[IMAP_TRACE_MAX * 4 + 8];
+	size_t n, sp;
+	const char *dir;
+
+	(void)imap;
+	switch (type) {
+	case MAILSTREAM_LOG_TYPE_DATA_RECEIVED:
+		dir = "S";
+		break;
+	case MAILSTREAM_LOG_TYPE_DATA_SENT:
+	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
+		dir = "C";
+		if (type == MAILSTREAM_LOG_TYPE_DATA_SENT && !s->in_auth)
+			break;
+		/* Keep "TAG COMMAND" and drop the arguments. */
+		for (n = 0, sp = 0; n < size && n < 40; n++)
+			if (str[n] == ' ' && ++sp == 2)
+				break;
+		if (sp == 2 && n > 2 && str[0] >= '0' && str[0] <= 'z') {
+			imap_trace_escape(line, sizeof(line), str, n);
+			log_debug(DEBUG_FLAG, "%s: C: %s <redacted>",
+			    s->where, line);
+		} else
+			log_debug(DEBUG_FLAG, "%s: C: <redacted %zu bytes>",
+			    s->where, size);
+		return;
+	case MAILSTREAM_LOG_TYPE_ERROR_PARSE:
+		dir = "parse error";
+		break;
+	case MAILSTREAM_LOG_TYPE_ERROR_RECEIVED:
+	case MAILSTREAM_LOG_TYPE_ERROR_SENT:
+		log_debug(DEBUG_FLAG, "%s: stream error", s->where);
+		return;
+	default:
+		return;
+	}
+	n = size < IMAP_TRACE_MAX ? size : IMAP_TRACE_MAX;
+	imap_trace_escape(line, sizeof(line), str, n);
+	if (n < size)
+		log_debug(DEBUG_FLAG, "%s: %s: %s... (%zu bytes)", s->where,
+		    dir, line, size);
+	else
+		log_debug(DEBUG_FLAG, "%s: %s: %s", s->where, dir, line);
+}
+
+/*
+ * Errors.
+ */
+
+/* The server's text for the last command, never NULL. */
+static const char *
+imap_resp(const struct source *s)
+{
+	const char *t;
+
+	t = s->imap != NULL ? s->imap->imap_response : NULL;
+	return t != NULL && *t != '\0' ? t : "no reason given";
+}
+
+/* Whether a refusal is one to retry later (Exchange Online, Dovecot). */
+static int
+imap_resp_is_temp(const char *t)
+{
+	static const char *const temp[] = {
+		"[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "throttled",
+		"User is authenticated but not connected",
+		"Server Unavailable", "try again later",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(temp) / sizeof(temp[0]); i++)
+		if (strcasestr(t, temp[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Map a libetpan result to a status.  what names the step, with the
+ * folder and UID where one applies ("INBOX: uid 5: fetch").  A command
+ * the server refused (NO, BAD) gives refused, unless its text says to
+ * retry later.
+ */
+static enum jh_status
+imap_error(struct source *s, int r, enum jh_status refused, const char *what,
+    struct jh_err *err)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+		s->broken = 1;
+		return jh_err_set(err, s->io_code != JHARVEST_OK ? s->io_code :
+		    JH_ETEMP, 0, "%s: %s", what,
+		    s->io_why[0] != '\0' ? s->io_why : "connection lost");
+	case MAILIMAP_ERROR_PARSE:
+		s->broken = 1;
+		if (s->io_why[0] != '\0')
+			return jh_err_set(err, s->io_code, 0, "%s: %s", what,
+			    s->io_why);
+		return jh_err_set(err, JH_EDATA, 0,
+		    "%s: unparsable server response", what);
+	case MAILIMAP_ERROR_FATAL:
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		s->broken = 1;
+		return jh_err_set(err, JH_ETEMP, 0,
+		    "%s: server closed the session: %s", what, imap_resp(s));
+	case MAILIMAP_ERROR_MEMORY:
+		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: out of memory",
+		    what);
+	case MAILIMAP_ERROR_BAD_STATE:
+		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: bad session state",
+		    what);
+	default:
+		if (imap_resp_is_temp(imap_resp(s)))
+			refused = JH_ETEMP;
+		return jh_err_set(err, refused, 0, "%s: %s", what,
+		    imap_resp(s));
+	}
+}
+
+/*
+ * Handlers: libetpan calls imap_body_cb with each piece of a literal as
+ * it arrives, then imap_att_cb once the message's FETCH response is
+ * complete.  The no-op progress callback is what makes libetpan use
+ * these handlers at all (1.9.4 checks for it).
+ */
+static void
+imap_progress_cb(size_t cur, size_t max, void *ctx)
+{
+	(void)cur;
+	(void)max;
+	(void)ctx;
+}
+
+static bool
+imap_body_cb(int type, struct mailimap_msg_att_body_section *sec,
+    const char *bytes, size_t len, void *ctx)
+{
+	struct source *s = ctx;
+
+	(void)type;
+	(void)sec;
+	s->incoming_len += len;
+	if (!s->incoming_big && buf_append(&s->incoming, bytes, len) == -1) {
+		/* Keep reading to stay in step, but store nothing. */
+		s->incoming_big = 1;
+		buf_free(&s->incoming);
+	}
+	return true;
+}
+
+static void
+imap_incoming_reset(struct source *s)
+{
+	buf_free(&s->incoming);
+	buf_init(&s->incoming, IMAP_MSG_MAX);
+	s->incoming_len = 0;
+	s->incoming_big = 0;
+}
+
+static struct imap_msg *
+imap_batch_find(struct source *s, uint32_t uid)
+{
+	size_t lo = 0, hi = s->nbatch, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->batch[mid].uid == uid)
+			return &s->batch[mid];
+		if (s->batch[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+imap_att_cb(struct mailimap_msg_att *att, void *ctx)
+{
+	struct source *s = ctx;
+	struct mailimap_msg_att_item *item;
+	struct mailimap_msg_att_static *st;
+	struct mailimap_msg_att_body_section *sec = NULL;
+	struct imap_msg *m;
+	clistiter *it;
+	uint32_t uid = 0, size = 0;
+	int have_size = 0, have_body = 0;
+
+	for (it = clist_begin(att->att_list); it != NULL;
+	    it = clist_next(it)) {
+		item = clist_content(it);
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			uid = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			size = st->att_data.att_rfc822_size;
+			have_size = 1;
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			sec = st->att_data.att_body_section;
+			have_body = 1;
+			break;
+		default:
+			break;
+		}
+	}
+
+	if (s->mode == IMAP_MODE_SIZES && uid != 0 && have_size) {
+		if (s->nlist == s->caplist) {
+			s->caplist = s->caplist ? s->caplist * 2 : 256;
+			s->luids = xreallocarray(s->luids, s->caplist,
+			    sizeof(*s->luids));
+			s->lsizes = xreallocarray(s->lsizes, s->caplist,
+			    sizeof(*s->lsizes));
+		}
+		s->luids[s->nlist] = uid;
+		s->lsizes[s->nlist] = size;
+		s->nlist++;
+	} else if (s->mode == IMAP_MODE_BODIES && have_body && uid != 0) {
+		/* A literal the parser kept instead of streaming it. */
+		if (s->incoming_len == 0 && sec != NULL &&
+		    sec->sec_body_part != NULL && sec->sec_length > 0)
+			imap_body_cb(0, sec, sec->sec_body_part,
+			    sec->sec_length, s);
+		m = imap_batch_find(s, uid);
+		if (m == NULL || m->state != IMAP_SLOT_WAITING)
+			log_debug(DEBUG_FLAG, "%s: uid %u: unexpected body, "
+			    "ignored", s->where, uid);
+		else {
+			m->len = s->incoming_len;
+			if (s->incoming_big)
+				m->state = IMAP_SLOT_TOOBIG;
+			else {
+				m->state = IMAP_SLOT_HAVE;
+				m->body = s->incoming;
+				buf_init(&s->incoming, IMAP_MSG_MAX);
+			}
+		}
+	}
+	imap_incoming_reset(s);
+}
+
+/*
+ * Commands.
+ */
+
+static struct mailimap_set *
+imap_set_from(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set;
+	size_t i, j;
+
+	set = mailimap_set_new_empty();
+	if (set == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && uids[j] == uids[j - 1] + 1; j++)
+			continue;
+		if (mailimap_set_add_interval(set, uids[i], uids[j - 1]) !=
+		    MAILIMAP_NO_ERROR)
+			fatalx("out of memory");
+	}
+	return set;
+}
+
+/* Select name (read-write only with delete = yes and no dry run). */
+static enum jh_status
+imap_select(struct source *s, const char *name, struct jh_err *err)
+{
+	char what[160];
+	int r;
+
+	if (s->selected == name)
+		return JHARVEST_OK;
+	s->selected = NULL;
+	r = s->writable ? mailimap_select(s->imap, name) :
+	    mailimap_examine(s->imap, name);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: %s", name,
+		    s->writable ? "select" : "examine");
+		if (r != MAILIMAP_ERROR_SELECT && r != MAILIMAP_ERROR_EXAMINE)
+			return imap_error(s, r, JH_ETEMP, what, err);
+		if (strstr(imap_resp(s), "NONEXISTENT") != NULL ||
+		    strcasestr(imap_resp(s), "doesn't exist") != NULL)
+			return imap_error(s, r, JH_ECONFIG, what, err);
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	}
+	s->selected = name;
+	s->prog.folder = name;
+	log_debug(DEBUG_FLAG, "%s: %s: %s, %u messages, uidvalidity %u",
+	    s->where, name, s->writable ? "selected" : "examined",
+	    s->imap->imap_selection_info->sel_exists,
+	    s->imap->imap_selection_info->sel_uidvalidity);
+	return JHARVEST_OK;
+}
+
+/* UID FETCH 1:* (UID RFC822.SIZE) into s->luids/lsizes, ascending. */
+static enum jh_status
+imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	char what[160];
+	size_t i, j;
+	uint32_t u, z;
+	int r;
+
+	s->nlist = 0;
+	if (s->imap->imap_selection_info->sel_exists == 0)
+		return JHARVEST_OK;
+	set = mailimap_set_new_interval(1, 0);	/* 1:* */
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (set == NULL || ft == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	s->mode = IMAP_MODE_SIZES;
+	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	s->mode = IMAP_MODE_NONE;
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: list messages", name);
+		return imap_error(s, r, JH_ETEMP, what, err);
+	}
+	/* Servers answer in UID order; make sure (insertion sort). */
+	for (i = 1; i < s->nlist; i++) {
+		u = s->luids[i];
+		z = s->lsizes[i];
+		for (j = i; j > 0 && s->luids[j - 1] > u; j--) {
+			s->luids[j] = s->luids[j - 1];
+			s->lsizes[j] = s->lsizes[j - 1];
+		}
+		s->luids[j] = u;
+		s->lsizes[j] = z;
+	}
+	return JHARVEST_OK;
+}
+
+/*
+ * Mark uids (ascending) \Deleted and expunge them in the selected
+ * folder: UID EXPUNGE with UIDPLUS, else a plain EXPUNGE (which also
+ * removes whatever else is marked \Deleted, hence the warning).
+ */
+static enum jh_status
+imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
+    size_t n, struct jh_err *err)
+{
+	struct mailimap_flag_list *fl;
+	struct mailimap_store_att_flags *sf;
+	struct mailimap_set *set;
+	char what[160];
+	size_t off, k;
+	int r;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off < IMAP_DELETE_CHUNK ? n - off : IMAP_DELETE_CHUNK;
+		set = imap_set_from(uids + off, k);
+		fl = mailimap_flag_list_new_empty();
+		if (fl == NULL || mailimap_flag_list_add(fl,
+		    mailimap_flag_new_deleted()) != MAILIMAP_NO_ERROR)
+			fatalx("out of memory");
+		sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+		if (sf == NULL)
+			fatalx("out of memory");
+		r = mailimap_uid_store(s->imap, set, sf);
+		mailimap_store_att_flags_free(sf);
+		if (r != MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
+			snprintf(what, sizeof(what), "%s: uid %u: store "
+			    "\\Deleted", name, uids[off]);
+			return imap_error(s, r, JH_EUNAVAIL, what, err);
+		}
+		if (s->uidplus)
+			r = mailimap_uid_expunge(s->imap, set);
+		else {
+			if (!s->warned_expunge)
+				log_warnx("%s: %s: server lacks UIDPLUS: "
+				    "EXPUNGE also removes messages others "
+				    "marked \\Deleted", s->acct->name, name);
+			s->warned_expunge = 1;
+			r = mailimap_expunge(s->imap);
+		}
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(what, sizeof(what), "%s: uid %u: expunge",
+			    name, uids[off]);
+			return imap_error(s, r, JH_EUNAVAIL, what, err);
+		}
+		s->prog.deleted += k;
+		log_debug(DEBUG_FLAG, "%s: %s: deleted %zu messages from uid "
+		    "%u", s->where, name, k, uids[off]);
+	}
+	return JHARVEST_OK;
+}
+
+static void
+imap_key(const struct source *s, const struct imap_folder *f, uint32_t uid,
+    struct archive_source *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = SOURCE_IMAP;
+	k->account = s->acct->name;
+	k->tenant = s->acct->tenant;
+	k->folder = f->name;
+	k->uidvalidity = f->uidvalidity;
+	k->uid = uid;
+}
+
+/*
+ * Select f, learn its UIDVALIDITY and which messages are new.  Those
+ * already archived are deleted now when delete = yes (they were
+ * committed by an earlier run).
+ */
+static enum jh_status
+imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
+{
+	struct archive_source key;
+	uint32_t *old = NULL;
+	size_t i, nold = 0, total;
+	enum jh_status rc;
+	int seen;
+
+	s->selected = NULL;	/* re-read UIDVALIDITY */
+	if ((rc = imap_select(s, f->name, err)) != JHARVEST_OK)
+		return rc;
+	if (f->scanned) {
+		/* A rescan: forget the old key space. */
+		s->prog.total -= f->nuids - f->next;
+		for (i = f->next; i < f->nuids; i++)
+			s->prog.bytes_total -= f->sizes[i];
+	}
+	f->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
+	free(f->uids);
+	free(f->sizes);
+	f->uids = f->sizes = NULL;
+	f->nuids = f->next = 0;
+	f->scanned = 1;
+	if ((rc = imap_list_sizes(s, f->name, err)) != JHARVEST_OK)
+		return rc;
+
+	f->uids = xreallocarray(NULL, s->nlist + 1, sizeof(*f->uids));
+	f->sizes = xreallocarray(NULL, s->nlist + 1, sizeof(*f->sizes));
+	for (i = 0; i < s->nlist; i++) {
+		imap_key(s, f, s->luids[i], &key);
+		seen = s->o.seen != NULL ? s->o.seen(s->o.seen_ctx, &key) : 0;
+		if (seen < 0) {
+			free(old);
+			return jh_err_set(err, JH_EIO, 0,
+			    "%s: uid %u: cannot look up the archive",
+			    f->name, s->luids[i]);
+		}
+		if (seen) {
+			if (s->writable) {
+				if (old == NULL)
+					old = xreallocarray(NULL, s->nlist,
+					    sizeof(*old));
+				old[nold++] = s->luids[i];
+			}
+			continue;
+		}
+		f->uids[f->nuids] = s->luids[i];
+		f->sizes[f->nuids] = s->lsizes[i];
+		f->nuids++;
+	}
+	log_debug(DEBUG_FLAG, "%s: %s: uidvalidity %u: %zu messages, %zu new"
+	    ", %zu archived before to delete", s->where, f->name,
+	    f->uidvalidity, s->nlist, f->nuids, nold);
+	if (nold > 0) {
+		rc = imap_delete_uids(s, f->name, old, nold, err);
+		free(old);
+		if (rc != JHARVEST_OK)
+			return rc;
+	}
+	total = f->nuids;
+	s->prog.total += total;
+	for (i = 0; i < f->nuids; i++)
+		s->prog.bytes_total += f->sizes[i];
+	return JHARVEST_OK;
+}
+
+static void
+imap_batch_clear(struct source *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nbatch; i++)
+		buf_free(&s->batch[i].body);
+	free(s->batch);
+	s->batch = NULL;
+	s->nbatch = s->bpos = 0;
+	free(s->batch_no);
+	s->batch_no = NULL;
+}
+
+/*
+ * Fetch the next batch of f: UID FETCH <set> (UID BODY.PEEK[]), at most
+ * batch_count messages and batch_bytes by RFC822.SIZE (a larger message
+ * goes alone).  A dropped connection leaves what arrived complete to
+ * be handed out before the error.
+ */
+static enum jh_status
+imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_section *sec;
+	struct mailimap_set *set;
+	uint32_t *uids;
+	clist *res = NULL;
+	unsigned long long bytes = 0;
+	size_t i, n, maxn, maxb;
+	char what[160];
+	int r;
+
+	if (s->selected != f->name) {
+		uint32_t was = f->uidvalidity;
+		enum jh_status rc;
+
+		s->selected = NULL;
+		if ((rc = imap_select(s, f->name, err)) != JHARVEST_OK)
+			return rc;
+		if (s->imap->imap_selection_info->sel_uidvalidity != was) {
+			log_debug(DEBUG_FLAG, "%s: %s: uidvalidity changed "
+			    "from %u to %u: rescanning", s->where, f->name,
+			    was, s->imap->imap_selection_info->
+			    sel_uidvalidity);
+			return imap_scan(s, f, err);
+		}
+	}
+	imap_batch_clear(s);
+	maxn = s->acct->batch_count ? s->acct->batch_count : 200;
+	maxb = s->acct->batch_bytes ? s->acct->batch_bytes :
+	    (size_t)32 << 20;
+	if (s->o.limit > 0 && s->o.limit - s->handed < maxn)
+		maxn = s->o.limit - s->handed;
+	for (n = 0; f->next + n < f->nuids && n < maxn; n++) {
+		/* Too big for memory: alone, and refused unfetched. */
+		if (n > 0 && (bytes + f->sizes[f->next + n] > maxb ||
+		    f->sizes[f->next + n] > IMAP_MSG_MAX ||
+		    f->sizes[f->next] > IMAP_MSG_MAX))
+			break;
+		bytes += f->sizes[f->next + n];
+	}
+	uids = f->uids + f->next;
+	s->batch = xcalloc(n, sizeof(*s->batch));
+	s->nbatch = n;
+	s->batch_folder = f;
+	for (i = 0; i < n; i++) {
+		s->batch[i].uid = uids[i];
+		buf_init(&s->batch[i].body, IMAP_MSG_MAX);
+	}
+	f->next += n;
+	if (n == 1 && f->sizes[f->next - 1] > IMAP_MSG_MAX) {
+		/* Refused by its announced size: do not download it. */
+		s->batch[0].state = IMAP_SLOT_TOOBIG;
+		s->batch[0].len = f->sizes[f->next - 1];
+		return JHARVEST_OK;
+	}
+
+	set = imap_set_from(uids, n);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	sec = mailimap_section_new(NULL);
+	if (ft == NULL || sec == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(sec)) !=
+	    MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	log_debug(DEBUG_FLAG, "%s: %s: fetching %zu messages, %llu bytes, "
+	    "uid %u..%u", s->where, f->name, n, bytes, uids[0],
+	    uids[n - 1]);
+	imap_incoming_reset(s);
+	s->mode = IMAP_MODE_BODIES;
+	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	s->mode = IMAP_MODE_NONE;
+	imap_incoming_reset(s);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r == MAILIMAP_NO_ERROR)
+		return JHARVEST_OK;
+
+	snprintf(what, sizeof(what), "%s: uid %u..%u: fetch", f->name,
+	    uids[0], uids[n - 1]);
+	if (r == MAILIMAP_ERROR_UID_FETCH && !imap_resp_is_temp(imap_resp(s))) {
+		/* NO: some messages could not be read; say which later. */
+		s->batch_no = xstrdup(imap_resp(s));
+		return JHARVEST_OK;
+	}
+	s->pending = imap_error(s, r, JH_ETEMP, what, &s->pending_err);
+	return JHARVEST_OK;
+}
+
+/* CAPABILITY: the session keeps the answer; the copy returned is freed. */
+static int
+imap_capability(struct source *s)
+{
+	struct mailimap_capability_data *cd = NULL;
+	int r;
+
+	r = mailimap_capability(s->imap, &cd);
+	if (cd != NULL)
+		mailimap_capability_data_free(cd);
+	return r;
+}
+
+/*
+ * Connection and login.
+ */
+static enum jh_status
+imap_starttls(struct source *s, struct jh_err *err)
+{
+	char what[160];
+	enum jh_status rc;
+	int r;
+
+	snprintf(what, sizeof(what), "%s: capability", s->where);
+	if (!mailimap_has_extension(s->imap, "STARTTLS")) {
+		r = imap_capability(s);
+		if (r != MAILIMAP_NO_ERROR)
+			return imap_error(s, r, JH_EUNAVAIL, what, err);
+	}
+	if (!mailimap_has_extension(s->imap, "STARTTLS"))
+		return jh_err_set(err, JH_EUNAVAIL, 0, "%s: server does not "
+		    "offer STARTTLS, which imap:// requires", s->where);
+	snprintf(what, sizeof(what), "%s: starttls", s->where);
+	r = mailimap_starttls(s->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	/* Anything already buffered was sent in the clear: refuse it. */
+	if (s->imap->imap_stream->read_buffer_len != 0)
+		return jh_err_set(err, JH_EUNAVAIL, 0, "%s: data injected "
+		    "before the TLS handshake", s->where);
+	if ((rc = tls_start(s->conn, err)) != JHARVEST_OK)
+		return rc;
+	return JHARVEST_OK;
+}
+
+static enum jh_status
+imap_login(struct source *s, struct jh_err *err)
+{
+	const struct account *a = s->acct;
+	char what[160];
+	int r;
+
+	if (s->o.secret == NULL)
+		return jh_err_set(err, JH_ECONFIG, 0, "no %s configured",
+		    a->auth == AUTH_PASSWORD ? "password" : "token");
+	s->in_auth = 1;
+	switch (a->auth) {
+	case AUTH_PASSWORD:
+		r = mailimap_login(s->imap, a->user, s->o.secret);
+		break;
+	case AUTH_XOAUTH2:
+		r = mailimap_oauth2_authenticate(s->imap, a->user,
+		    s->o.secret);
+		break;
+	default:
+		s->in_auth = 0;
+		return jh_err_set(err, JH_ECONFIG, 0, "auth = oauthbearer is "
+		    "not supported over IMAP; use xoauth2");
+	}
+	s->in_auth = 0;
+	if (r == MAILIMAP_NO_ERROR)
+		return JHARVEST_OK;
+	snprintf(what, sizeof(what), "%s: %s", s->where,
+	    a->auth == AUTH_PASSWORD ? "login" : "authenticate xoauth2");
+	return imap_error(s, r, JH_ENOPERM, what, err);
+}
+
+static void
+imap_free(struct source *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->imap != NULL) {
+		/* mailimap_free sends LOGOUT and waits: not on a dead link. */
+		if (s->broken && s->imap->imap_stream != NULL) {
+			mailstream_close(s->imap->imap_stream);
+			s->imap->imap_stream = NULL;
+		}
+		mailimap_free(s->imap);	/* closes the stream and conn */
+	}
+	tls_close(s->conn);		/* when the stream never took it */
+	imap_batch_clear(s);
+	buf_free(&s->incoming);
+	for (i = 0; i < s->nfolders; i++) {
+		free(s->folders[i].uids);
+		free(s->folders[i].sizes);
+	}
+	free(s->folders);
+	free(s->luids);
+	free(s->lsizes);
+	free(s->where);
+	free(s);
+}
+
+/* Connect, TLS, greeting, STARTTLS, login. */
+static enum jh_status
+imap_session(const struct remote_opts *o, struct source **sp,
+    struct jh_err *err)
+{
+	const struct account *a = o->acct;
+	struct tls_opts to;
+	struct source *s;
+	char what[160];
+	mailstream_low *low;
+	mailstream *stream;
+	enum jh_status rc;
+	int r;
+
+	*sp = NULL;
+	if (a->proto != PROTO_IMAP)
+		return jh_err_set(err, JH_ECONFIG, 0, "not an IMAP account");
+	s = xcalloc(1, sizeof(*s));
+	s->o = *o;
+	s->acct = a;
+	buf_init(&s->incoming, IMAP_MSG_MAX);
+	s->where = xasprintf("%s://%s:%u", a->tls == TLS_IMPLICIT ? "imaps" :
+	    "imap", a->host, a->port);
+
+	memset(&to, 0, sizeof(to));
+	to.where = s->where;
+	to.host = a->host;
+	to.port = a->port;
+	to.ca_file = a->ca_file;
+	to.verify = a->tls_verify;
+	to.timeout = a->timeout;
+	if ((rc = tls_connect(&to, &s->conn, err)) != JHARVEST_OK)
+		goto fail;
+	if (a->tls == TLS_IMPLICIT &&
+	    (rc = tls_start(s->conn, err)) != JHARVEST_OK)
+		goto fail;
+
+	if ((low = mailstream_low_new(s, &imap_low_driver)) == NULL)
+		fatalx("out of memory");
+	if ((stream = mailstream_new(low, IMAP_STREAM_BUF)) == NULL)
+		fatalx("out of memory");
+	if ((s->imap = mailimap_new(0, NULL)) == NULL)
+		fatalx("out of memory");
+	mailimap_set_logger(s->imap, imap_logger, s);
+	r = mailimap_connect(s->imap, stream);
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		if (s->imap->imap_stream == NULL)
+			s->broken = 1;
+		snprintf(what, sizeof(what), "%s: greeting", s->where);
+		rc = imap_error(s, r, JH_EUNAVAIL, what, err);
+		if (rc == JH_EDATA)
+			rc = jh_err_set(err, JH_EUNAVAIL, 0,
+			    "%s: greeting: not an IMAP server", s->where);
+		goto fail;
+	}
+	if (a->tls == TLS_STARTTLS) {
+		if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
+			rc = jh_err_set(err, JH_EUNAVAIL, 0, "%s: PREAUTH "
+			    "before STARTTLS, refused", s->where);
+			goto fail;
+		}
+		if ((rc = imap_starttls(s, err)) != JHARVEST_OK)
+			goto fail;
+	}
+	if (r == MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
+	    (rc = imap_login(s, err)) != JHARVEST_OK)
+		goto fail;
+	r = imap_capability(s);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: capability", s->where);
+		rc = imap_error(s, r, JH_ETEMP, what, err);
+		goto fail;
+	}
+	s->uidplus = mailimap_has_extension(s->imap, "UIDPLUS");
+	mailimap_set_progress_callback(s->imap, imap_progress_cb,
+	    imap_progress_cb, s);
+	mailimap_set_msg_att_handler(s->imap, imap_att_cb, s);
+	mailimap_set_msg_body_handler(s->imap, imap_body_cb, s);
+	log_debug(DEBUG_FLAG, "%s: logged in as %s%s", s->where, a->user,
+	    s->uidplus ? ", UIDPLUS" : "");
+	*sp = s;
+	return JHARVEST_OK;
+fail:
+	imap_free(s);
+	return rc;
+}
+
+enum jh_status
+imap_open(const struct remote_opts *o, struct source **sp,
+    struct jh_err *err)
+{
+	struct source *s;
+	enum jh_status rc;
+	size_t i, n;
+
+	*sp = NULL;
+	if ((rc = imap_session(o, &s, err)) != JHARVEST_OK)
+		return rc;
+	s->writable = s->acct->delete && !o->dry_run;
+	for (n = 0; s->acct->folders != NULL && s->acct->folders[n] != NULL;
+	    n++)
+		continue;
+	s->folders = xcalloc(n + 1, sizeof(*s->folders));
+	s->nfolders = n;
+	for (i = 0; i < n; i++)
+		s->folders[i].name = s->acct->folders[i];
+	if (n == 0) {
+		s->folders[0].name = "INBOX";
+		s->nfolders = 1;
+	}
+	for (i = 0; i < s->nfolders; i++)
+		if ((rc = imap_scan(s, &s->folders[i], err)) != JHARVEST_OK)
+			goto fail;
+	if (o->limit > 0 && s->prog.total > o->limit)
+		s->prog.total = o->limit;
+	*sp = s;
+	return JHARVEST_OK;
+fail:
+	imap_free(s);
+	return rc;
+}
+
+static enum jh_status
+imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
+    struct jh_err *err)
+{
+	const struct imap_folder *f;
+	struct imap_msg *msg;
+	enum jh_status rc;
+
+	*endp = 0;
+	*skipp = 0;
+	memset(m, 0, sizeof(*m));
+	/* The message handed out last is no longer borrowed. */
+	if (s->bpos > 0)
+		buf_free(&s->batch[s->bpos - 1].body);
+	for (;;) {
+		while (s->bpos < s->nbatch) {
+			msg = &s->batch[s->bpos++];
+			f = s->batch_folder;
+			if (msg->state == IMAP_SLOT_WAITING) {
+				if (s->pending != JHARVEST_OK)
+					continue;	/* lost with the link */
+				if (s->batch_no == NULL) {
+					log_debug(DEBUG_FLAG, "%s: %s: uid "
+					    "%u: gone before it was fetched",
+					    s->where, f->name, msg->uid);
+					continue;
+				}
+				s->prog.done++;
+				*skipp = 1;
+				return jh_err_set(err, JH_EDATA, 0, "%s: uid "
+				    "%u: not fetched: %s", f->name, msg->uid,
+				    s->batch_no);
+			}
+			s->prog.done++;
+			if (msg->state == IMAP_SLOT_TOOBIG || msg->len == 0) {
+				*skipp = 1;
+				if (msg->len == 0)
+					return jh_err_set(err, JH_EDATA, 0,
+					    "%s: uid %u: empty message",
+					    f->name, msg->uid);
+				return jh_err_set(err, JH_EDATA, 0, "%s: uid "
+				    "%u: message of %zu bytes exceeds the "
+				    "limit of %zu MiB", f->name, msg->uid,
+				    msg->len, IMAP_MSG_MAX >> 20);
+			}
+			s->handed++;
+			m->raw = msg->body.data;
+			m->len = msg->body.len;
+			imap_key(s, f, msg->uid, &m->key);
+			snprintf(s->label, sizeof(s->label), "%s uid %u",
+			    f->name, msg->uid);
+			m->label = s->label;
+			return JHARVEST_OK;
+		}
+		if (s->pending != JHARVEST_OK) {
+			if (err != NULL)
+				*err = s->pending_err;
+			return s->pending;
+		}
+		if (s->o.limit > 0 && s->handed >= s->o.limit)
+			break;
+		if (s->cur >= s->nfolders)
+			break;
+		if (s->folders[s->cur].next >= s->folders[s->cur].nuids) {
+			s->cur++;
+			continue;
+		}
+		if ((rc = imap_fetch_batch(s, &s->folders[s->cur], err)) !=
+		    JHARVEST_OK)
+			return rc;
+	}
+	imap_batch_clear(s);
+	*endp = 1;
+	return JHARVEST_OK;
+}
+
+static int
+imap_uidcmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static enum jh_status
+imap_done(struct source *s, const struct archive_source *keys, size_t n,
+    struct jh_err *err)
+{
+	struct imap_folder *f;
+	uint32_t *uids, uv;
+	enum jh_status rc = JHARVEST_OK;
+	size_t i, j, k, nu;
+
+	if (!s->writable || n == 0)
+		return JHARVEST_OK;
+	uids = xreallocarray(NULL, n, sizeof(*uids));
+	/* One pass per (folder, uidvalidity) among the keys. */
+	for (i = 0; i < s->nfolders && rc == JHARVEST_OK; i++) {
+		f = &s->folders[i];
+		for (k = 0; k < n && rc == JHARVEST_OK; k++) {
+			if (keys[k].type != SOURCE_IMAP ||
+			    strcmp(keys[k].account, s->acct->name) != 0 ||
+			    strcmp(keys[k].folder, f->name) != 0)
+				continue;
+			uv = keys[k].uidvalidity;
+			/* Handled already with an earlier key? */
+			for (j = 0; j < k; j++)
+				if (keys[j].type == SOURCE_IMAP &&
+				    strcmp(keys[j].account,
+				    s->acct->name) == 0 &&
+				    strcmp(keys[j].folder, f->name) == 0 &&
+				    keys[j].uidvalidity == uv)
+					break;
+			if (j < k)
+				continue;
+			for (nu = 0, j = k; j < n; j++)
+				if (keys[j].type == SOURCE_IMAP &&
+				    strcmp(keys[j].account,
+				    s->acct->name) == 0 &&
+				    strcmp(keys[j].folder, f->name) == 0 &&
+				    keys[j].uidvalidity == uv)
+					uids[nu++] = keys[j].uid;
+			if ((rc = imap_select(s, f->name, err)) != JHARVEST_OK)
+				break;
+			if (s->imap->imap_selection_info->sel_uidvalidity !=
+			    uv) {
+				log_debug(DEBUG_FLAG, "%s: %s: uidvalidity %u "
+				    "is gone: %zu messages not deleted",
+				    s->where, f->name, uv, nu);
+				continue;
+			}
+			qsort(uids, nu, sizeof(*uids), imap_uidcmp);
+			rc = imap_delete_uids(s, f->name, uids, nu, err);
+		}
+	}
+	free(uids);
+	return rc;
+}
+
+static void
+imap_close(struct source *s)
+{
+	imap_free(s);
+}
+
+const struct source_ops imap_source_ops = {
+	.name = "imap",
+	.next = imap_next,
+	.done = imap_done,
+	.close = imap_close,
+};
+
+const struct remote_progress *
+imap_progress(const struct source *s)
+{
+	return &s->prog;
+}
+
+/*
+ * `jharvest test`: what the server is and holds; changes nothing.
+ */
+static char *
+imap_capabilities(const struct source *s)
+{
+	struct mailimap_capability_data *cd;
+	struct mailimap_capability *cap;
+	struct buf b;
+	clistiter *it;
+	const char *name;
+
+	cd = s->imap->imap_connection_info != NULL ?
+	    s->imap->imap_connection_info->imap_capability : NULL;
+	if (cd == NULL)
+		return xstrdup("");
+	buf_init(&b, 65536);
+	for (it = clist_begin(cd->cap_list); it != NULL; it = clist_next(it)) {
+		cap = clist_content(it);
+		if (cap->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE) {
+			name = cap->cap_data.cap_auth_type;
+			if (name == NULL || (b.len > 0 &&
+			    buf_append(&b, " ", 1) == -1) ||
+			    buf_append(&b, "AUTH=", 5) == -1 ||
+			    buf_append(&b, name, strlen(name)) == -1)
+				break;
+			continue;
+		}
+		name = cap->cap_data.cap_name;
+		if (name == NULL ||
+		    (b.len > 0 && buf_append(&b, " ", 1) == -1) ||
+		    buf_append(&b, name, strlen(name)) == -1)
+			break;
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return b.data;
+}
+
+static int
+imap_is_configured(const struct account *a, const char *name)
+{
+	size_t i;
+
+	if (a->folders == NULL || a->folders[0] == NULL)
+		return strcasecmp(name, "INBOX") == 0;
+	for (i = 0; a->folders[i] != NULL; i++)
+		if (strcmp(a->folders[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static enum jh_status
+imap_probe_folder(struct source *s, const char *name,
+    struct remote_folder_info *fi, struct jh_err *err)
+{
+	struct mailimap_mailbox_data_status *st = NULL;
+	struct mailimap_status_att_list *al;
+	struct mailimap_status_info *info;
+	enum jh_status rc;
+	clistiter *it;
+	char what[160];
+	size_t i;
+	int r;
+
+	fi->name = xstrdup(name);
+	if ((al = mailimap_status_att_list_new_empty()) == NULL ||
+	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_MESSAGES) !=
+	    MAILIMAP_NO_ERROR ||
+	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY) !=
+	    MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	r = mailimap_status(s->imap, name, al, &st);
+	mailimap_status_att_list_free(al);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: status", name);
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	}
+	for (it = st->st_info_list != NULL ? clist_begin(st->st_info_list) :
+	    NULL; it != NULL; it = clist_next(it)) {
+		info = clist_content(it);
+		if (info->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+			fi->messages = info->st_value;
+		else if (info->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
+			fi->uidvalidity = info->st_value;
+	}
+	mailimap_mailbox_data_status_free(st);
+	/* Sizes only for the folders harvested: one FETCH each. */
+	if (!imap_is_configured(s->acct, name) || fi->messages == 0)
+		return JHARVEST_OK;
+	s->selected = NULL;
+	if ((rc = imap_select(s, fi->name, err)) != JHARVEST_OK)
+		return rc;
+	if ((rc = imap_list_sizes(s, name, err)) != JHARVEST_OK)
+		return rc;
+	for (i = 0; i < s->nlist; i++)
+		fi->bytes += s->lsizes[i];
+	return JHARVEST_OK;
+}
+
+enum jh_status
+imap_probe(const struct remote_opts *o, struct remote_probe **pp,
+    struct jh_err *err)
+{
+	struct mailimap_mailbox_list *mb;
+	struct remote_probe *p;
+	struct source *s;
+	enum jh_status rc;
+	clist *list = NULL;
+	clistiter *it;
+	char what[160];
+	size_t n;
+	int r;
+
+	*pp = NULL;
+	if ((rc = imap_session(o, &s, err)) != JHARVEST_OK)
+		return rc;
+	s->writable = 0;
+	p = xcalloc(1, sizeof(*p));
+	if (s->conn != NULL) {
+		p->tls = tls_describe(s->conn);
+		p->peer = tls_peer_subject(s->conn);
+	}
+	p->capabilities = imap_capabilities(s);
+	r = mailimap_list(s->imap, "", "*", &list);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: list", s->where);
+		rc = imap_error(s, r, JH_EUNAVAIL, what, err);
+		goto fail;
+	}
+	for (n = 0, it = clist_begin(list); it != NULL; it = clist_next(it))
+		n++;
+	p->folders = xcalloc(n + 1, sizeof(*p->folders));
+	for (it = clist_begin(list); it != NULL; it = clist_next(it)) {
+		mb = clist_content(it);
+		if (mb->mb_flag != NULL &&
+		    mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+		    mb->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+			continue;
+		rc = imap_probe_folder(s, mb->mb_name,
+		    &p->folders[p->nfolders], err);
+		p->nfolders++;
+		if (rc != JHARVEST_OK)
+			goto fail;
+	}
+	mailimap_list_result_free(list);
+	imap_free(s);
+	*pp = p;
+	return JHARVEST_OK;
+fail:
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	imap_free(s);
+	remote_probe_free(p);
+	return rc;
+}
+
+void
+remote_probe_free(struct remote_probe *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nfolders; i++)
+		free(p->folders[i].name);
+	free(p->folders);
+	free(p->tls);
+	free(p->peer);
+	free(p->capabilities);
+	free(p);
+}

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT */
+/* POP3 message source over libcurl: UIDL, LIST, RETR, DELE, one connection. */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "net.h"
+#include "source.h"
+#include "xmalloc.h"
+
+#define DEBUG_FLAG	DEBUG_POP3
+
+/* Bounds on what the server may send us. */
+#define POP3_LIST_MAX	((size_t)64 << 20)	/* UIDL and LIST replies */
+#define POP3_MSG_MAX	((size_t)256 << 20)	/* one message */
+#define POP3_UIDL_MAX	70			/* RFC 1939 section 7 */
+#define POP3_CAPA_MAX	((size_t)64 << 10)
+
+/*
+ * One message of the session.  Numbers are valid within this connection
+ * only; the identity that outlives it is the UIDL.
+ */
+struct pop3_msg {
+	unsigned long		 num;
+	unsigned long long	 size;		/* from LIST; 0 unknown */
+	char			*uidl;		/* owned */
+	int			 deleted;	/* DELE accepted */
+};
+
+struct source {
+	const struct account	*acct;		/* borrowed */
+	int			 delete;	/* delete = yes, no dry run */
+	struct net		*net;		/* owned */
+	int			 connected;	/* first transfer done */
+	int			 broken;	/* send nothing more */
+
+	struct pop3_msg		*msgs;		/* owned, by number */
+	size_t			 nmsgs;
+	struct pop3_msg		**byuidl;	/* owned, sorted by UIDL */
+
+	size_t			*todo;		/* owned: indexes into msgs */
+	size_t			 ntodo, next;
+
+	struct buf		 list;		/* UIDL, LIST, CAPA replies */
+	struct buf		 body;		/* the message handed out */
+	char			 cmd[64];
+	char			 label[POP3_UIDL_MAX + 32];
+	struct remote_progress	 prog;
+};
+
+static void	pop3_close(struct source *s);
+
+/*
+ * Whether the server closed the connection.  libcurl 7.88 ends a
+ * multi-line reply at end of file as if the final "." had come, with
+ * CURLE_OK and the bytes so far: a truncated message.  After a complete
+ * reply the server says nothing until the next command, so a socket at
+ * end of file now means the reply was cut.
+ */
+static int
+pop3_dropped(CURL *c)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	struct pollfd pfd;
+	char ch;
+	ssize_t r;
+
+	if (curl_easy_getinfo(c, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return 1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (pfd.revents & (POLLERR | POLLNVAL))
+		return 1;
+	r = recv(fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT);
+	return r == 0 || (r == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
+/*
+ * Run one command on the session's connection.  Multi-line replies go to
+ * sink; single-line commands need nobody set, or libcurl waits for a
+ * multi-line end that never comes.  A transfer that had to connect again
+ * means the session (its message numbers, its pending deletions) is gone.
+ */
+static enum jh_status
+pop3_cmd(struct source *s, const char *cmd, int nobody, struct buf *sink,
+    const char *what, struct jh_err *err)
+{
+	CURL *c = net_curl(s->net);
+	enum jh_status st;
+	long conns = 0;
+
+	if (s->broken)
+		return jh_err_set(err, JH_ETEMP, 0, "%s: %s: connection lost "
+		    "earlier in this session", net_where(s->net), what);
+	if (sink != NULL)
+		buf_reset(sink);
+	net_set_sink(s->net, sink);
+	if (curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, cmd) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOBODY, nobody ? 1L : 0L) !=
+	    CURLE_OK)
+		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: %s: cannot set "
+		    "up the command", net_where(s->net), what);
+	st = net_perform(s->net, what, err);
+	net_set_sink(s->net, NULL);
+	if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns) != CURLE_OK)
+		conns = 0;
+	if (s->connected && conns > 0) {
+		s->broken = 1;
+		return jh_err_set(err, JH_ETEMP, 0, "%s: %s: the connection "
+		    "was lost and made again; message numbers are no longer "
+		    "valid", net_where(s->net), what);
+	}
+	if (st == JHARVEST_OK && sink != NULL && pop3_dropped(c))
+		st = jh_err_set(err, JH_ETEMP, 0, "%s: %s: the server closed "
+		    "the connection before the end of the reply",
+		    net_where(s->net), what);
+	if (st == JH_ETEMP)
+		s->broken = 1;
+	if (st == JHARVEST_OK || st == JH_EDATA)
+		s->connected = 1;
+	return st;
+}
+
+/* Next line of a multi-line reply; NULL at the end.  Modifies b. */
+static char *
+pop3_line(char **cursor)
+{
+	char *p = *cursor, *nl;
+
+	if (p == NULL || *p == '\0')
+		return NULL;
+	nl = strchr(p, '\n');
+	if (nl != NULL) {
+		*nl = '\0';
+		*cursor = nl + 1;
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+	} else
+		*cursor = p + strlen(p);
+	return p;
+}
+
+static int
+pop3_uidl_valid(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n == 0 || n > POP3_UIDL_MAX)
+		return 0;
+	for (; *u != '\0'; u++)
+		if (*u < 0x21 || *u > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+pop3_cmp_uidl(const void *a, const void *b)
+{
+	const struct pop3_msg *const *x = a, *const *y = b;
+
+	return strcmp((*x)->uidl, (*y)->uidl);
+}
+
+/* "n uidl" lines into s->msgs, in the server's order. */
+static enum jh_status
+pop3_parse_uidl(struct source *s, struct jh_err *err)
+{
+	char *cur = s->list.data, *line, *end, *u;
+	unsigned long num;
+	size_t i, cap = 0;
+
+	while ((line = pop3_line(&cur)) != NULL) {
+		if (*line == '\0')
+			continue;
+		errno = 0;
+		num = strtoul(line, &end, 10);
+		if (errno != 0 || end == line || *end != ' ' || num == 0)
+			goto bad;
+		u = end + 1;
+		while (*u == ' ')
+			u++;
+		u[strcspn(u, " ")] = '\0';
+		if (!pop3_uidl_valid(u))
+			goto bad;
+		if (s->nmsgs == cap) {
+			cap = cap ? cap * 2 : 64;
+			s->msgs = xreallocarray(s->msgs, cap,
+			    sizeof(*s->msgs));
+		}
+		s->msgs[s->nmsgs].num = num;
+		s->msgs[s->nmsgs].size = 0;
+		s->msgs[s->nmsgs].uidl = xstrdup(u);
+		s->msgs[s->nmsgs].deleted = 0;
+		s->nmsgs++;
+	}
+	s->byuidl = xreallocarray(NULL, s->nmsgs ? s->nmsgs : 1,
+	    sizeof(*s->byuidl));
+	for (i = 0; i < s->nmsgs; i++)
+		s->byuidl[i] = &s->msgs[i];
+	qsort(s->byuidl, s->nmsgs, sizeof(*s->byuidl), pop3_cmp_uidl);
+	return JHARVEST_OK;
+bad:
+	return jh_err_set(err, JH_EDATA, 0, "%s: UIDL: malformed line "
+	    "\"%.60s\"", net_where(s->net), line);
+}
+
+static struct pop3_msg *
+pop3_by_num(struct source *s, unsigned long num)
+{
+	size_t i;
+
+	/* Servers list messages in order; fall back to a scan if not. */
+	if (num >= 1 && num <= s->nmsgs && s->msgs[num - 1].num == num)
+		return &s->msgs[num - 1];
+	for (i = 0; i < s->nmsgs; i++)
+		if (s->msgs[i].num == num)
+			return &s->msgs[i];
+	return NULL;
+}
+
+static int
+pop3_cmp_key(const void *key, const void *elem)
+{
+	const struct pop3_msg *const *m = elem;
+
+	return strcmp(key, (*m)->uidl);
+}
+
+static struct pop3_msg *
+pop3_by_uidl(struct source *s, const char *uidl)
+{
+	struct pop3_msg **r;
+
+	r = bsearch(uidl, s->byuidl, s->nmsgs, sizeof(*s->byuidl),
+	    pop3_cmp_key);
+	return r != NULL ? *r : NULL;
+}
+
+/* "n size" lines: sizes for progress and for the log. */
+static void
+pop3_parse_list(struct source *s)
+{
+	char *cur = s->list.data, *line, *end;
+	unsigned long num;
+	unsigned long long size;
+	struct pop3_msg *m;
+
+	while ((line = pop3_line(&cur)) != NULL) {
+		errno = 0;
+		num = strtoul(line, &end, 10);
+		if (errno != 0 || end == line || *end != ' ')
+			continue;
+		size = strtoull(end + 1, NULL, 10);
+		if ((m = pop3_by_num(s, num)) != NULL)
+			m->size = size;
+	}
+}
+
+static enum jh_status
+pop3_dele(struct source *s, struct pop3_msg *m, struct jh_err *err)
+{
+	enum jh_status st;
+
+	snprintf(s->cmd, sizeof(s->cmd), "DELE %lu", m->num);
+	snprintf(s->label, sizeof(s->label), "uidl %s: DELE", m->uidl);
+	st = pop3_cmd(s, s->cmd, 1, NULL, s->label, err);
+	if (st != JHARVEST_OK)
+		return st;
+	m->deleted = 1;
+	s->prog.deleted++;
+	log_debug(DEBUG_FLAG, "%s: message %lu (uidl %s) deleted",
+	    net_where(s->net), m->num, m->uidl);
+	return JHARVEST_OK;
+}
+
+static void
+pop3_key(const struct source *s, const struct pop3_msg *m,
+    struct archive_source *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = SOURCE_POP3;
+	k->account = s->acct->name;
+	k->tenant = s->acct->tenant;
+	k->uidl = m->uidl;
+}
+
+/* Log in and read the UIDL list: what probe and open share. */
+static enum jh_status
+pop3_connect(const struct remote_opts *o, struct source **sp,
+    struct jh_err *err)
+{
+	struct source *s;
+	enum jh_status st;
+
+	*sp = NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->acct = o->acct;
+	s->delete = o->acct->delete && !o->dry_run;
+	buf_init(&s->list, POP3_LIST_MAX);
+	buf_init(&s->body, POP3_MSG_MAX);
+	s->prog.folder = "INBOX";
+	st = net_new_account(o->acct, o->secret, DEBUG_FLAG, &s->net, err);
+	if (st != JHARVEST_OK)
+		goto fail;
+	st = pop3_cmd(s, "UIDL", 0, &s->list, "UIDL", err);
+	if (st == JH_EDATA && net_last_refusal(s->net)[0] != '\0') {
+		/* Connected and logged in, but no UIDL: no way to resume. */
+		st = jh_err_set(err, JH_EUNAVAIL, err->cause, "%s: the server "
+		    "refused UIDL (%s); jharvest needs UIDL (RFC 1939) to "
+		    "know which messages it has", net_where(s->net),
+		    net_last_refusal(s->net));
+		goto fail;
+	}
+	if (st != JHARVEST_OK)
+		goto fail;
+	if ((st = pop3_parse_uidl(s, err)) != JHARVEST_OK)
+		goto fail;
+	*sp = s;
+	return JHARVEST_OK;
+fail:
+	pop3_close(s);
+	return st;
+}
+
+enum jh_status
+pop3_open(const struct remote_opts *o, struct source **sp,
+    struct jh_err *err)
+{
+	struct source *s;
+	struct archive_source k;
+	struct pop3_msg *m;
+	enum jh_status st;
+	size_t i;
+	int r;
+
+	if ((st = pop3_connect(o, &s, err)) != JHARVEST_OK)
+		return st;
+	if ((st = pop3_cmd(s, "LIST", 0, &s->list, "LIST", err)) !=
+	    JHARVEST_OK)
+		goto fail;
+	pop3_parse_list(s);
+	buf_free(&s->list);
+	buf_init(&s->list, POP3_LIST_MAX);
+
+	s->todo = xreallocarray(NULL, s->nmsgs ? s->nmsgs : 1,
+	    sizeof(*s->todo));
+	for (i = 0; i < s->nmsgs; i++) {
+		m = &s->msgs[i];
+		pop3_key(s, m, &k);
+		r = o->seen != NULL ? o->seen(o->seen_ctx, &k) : 0;
+		if (r < 0) {
+			st = jh_err_set(err, JH_EIO, 0, "%s: uidl %s: cannot "
+			    "look it up in the archive", net_where(s->net),
+			    m->uidl);
+			goto fail;
+		}
+		if (r > 0) {
+			/* Archived and committed in an earlier run. */
+			if (s->delete &&
+			    (st = pop3_dele(s, m, err)) != JHARVEST_OK)
+				goto fail;
+			continue;
+		}
+		if (o->limit > 0 && s->ntodo >= o->limit)
+			continue;
+		s->todo[s->ntodo++] = i;
+		s->prog.bytes_total += m->size;
+	}
+	s->prog.total = s->ntodo;
+	log_debug(DEBUG_FLAG, "%s: %zu messages, %zu to fetch, %zu deleted "
+	    "as already archived", net_where(s->net), s->nmsgs, s->ntodo,
+	    s->prog.deleted);
+	*sp = s;
+	return JHARVEST_OK;
+fail:
+	pop3_close(s);
+	return st;
+}
+
+static enum jh_status
+pop3_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
+    struct jh_err *err)
+{
+	struct pop3_msg *pm;
+	enum jh_status st;
+
+	*endp = 0;
+	*skipp = 0;
+	memset(m, 0, sizeof(*m));
+	if (s->next >= s->ntodo) {
+		*endp = 1;
+		return JHARVEST_OK;
+	}
+	pm = &s->msgs[s->todo[s->next++]];
+	snprintf(s->cmd, sizeof(s->cmd), "RETR %lu", pm->num);
+	snprintf(s->label, sizeof(s->label), "uidl %s", pm->uidl);
+	st = pop3_cmd(s, s->cmd, 0, &s->body, s->label, err);
+	if (st == JH_EDATA && !s->broken) {
+		/* Refused or too big: this message only. */
+		*skipp = 1;
+		return st;
+	}
+	if (st != JHARVEST_OK)
+		return st;
+	/* The server ends every message with CRLF before the ".". */
+	if (s->body.len < 2 || memcmp(s->body.data + s->body.len - 2, "\r\n",
+	    2) != 0) {
+		s->broken = 1;
+		return jh_err_set(err, JH_ETEMP, 0, "%s: %s: RETR: the message "
+		    "is cut short (%zu bytes)", net_where(s->net), s->label,
+		    s->body.len);
+	}
+	if (pm->size != 0 && pm->size != s->body.len)
+		log_debug(DEBUG_FLAG, "%s: %s: LIST said %llu bytes, RETR "
+		    "gave %zu", net_where(s->net), s->label, pm->size,
+		    s->body.len);
+	s->prog.done++;
+	m->raw = s->body.data != NULL ? s->body.data : "";
+	m->len = s->body.len;
+	pop3_key(s, pm, &m->key);
+	m->label = s->label;
+	return JHARVEST_OK;
+}
+
+/*
+ * DELE the committed keys.  The server removes them at QUIT, which
+ * pop3_close sends; if the connection drops first nothing is removed,
+ * and the next run deletes them as already archived.
+ */
+static enum jh_status
+pop3_done(struct source *s, const struct archive_source *keys, size_t n,
+    struct jh_err *err)
+{
+	struct pop3_msg *m;
+	enum jh_status st;
+	size_t i;
+
+	if (!s->delete)
+		return JHARVEST_OK;
+	for (i = 0; i < n; i++) {
+		if (keys[i].type != SOURCE_POP3 || keys[i].uidl == NULL)
+			continue;
+		if ((m = pop3_by_uidl(s, keys[i].uidl)) == NULL || m->deleted)
+			continue;
+		if ((st = pop3_dele(s, m, err)) != JHARVEST_OK)
+			return st;
+	}
+	return JHARVEST_OK;
+}
+
+static void
+pop3_close(struct source *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	/* curl_easy_cleanup sends QUIT: only committed keys were DELEd. */
+	net_free(s->net);
+	for (i = 0; i < s->nmsgs; i++)
+		free(s->msgs[i].uidl);
+	free(s->msgs);
+	free(s->byuidl);
+	free(s->todo);
+	buf_free(&s->list);
+	buf_free(&s->body);
+	free(s);
+}
+
+const struct remote_progress *
+pop3_progress(const struct source *s)
+{
+	return s != NULL ? &s->prog : NULL;
+}
+
+/* The subject of the server's certificate, from libcurl's CERTINFO. */
+static char *
+pop3_peer(CURL *c)
+{
+	struct curl_certinfo *ci = NULL;
+	struct curl_slist *sl;
+
+	if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	    ci == NULL || ci->num_of_certs < 1)
+		return NULL;
+	for (sl = ci->certinfo[0]; sl != NULL; sl = sl->next)
+		if (strncmp(sl->data, "Subject:", 8) == 0)
+			return xstrdup(sl->data + 8 +
+			    strspn(sl->data + 8, " "));
+	return NULL;
+}
+
+enum jh_status
+pop3_probe(const struct remote_opts *o, struct remote_probe **pp,
+    struct jh_err *err)
+{
+	struct remote_probe *p;
+	struct source *s = NULL;
+	enum jh_status st;
+	char *cur, *line;
+	struct buf caps;
+	char *peer = NULL;
+	unsigned long count = 0;
+	unsigned long long bytes = 0;
+	size_t i;
+
+	*pp = NULL;
+	/*
+	 * CERTINFO must be asked for before the connection is made, so
+	 * the probe makes its own handle rather than using pop3_connect.
+	 */
+	s = xcalloc(1, sizeof(*s));
+	s->acct = o->acct;
+	buf_init(&s->list, POP3_LIST_MAX);
+	buf_init(&s->body, POP3_MSG_MAX);
+	st = net_new_account(o->acct, o->secret, DEBUG_FLAG, &s->net, err);
+	if (st != JHARVEST_OK)
+		goto out;
+	(void)curl_easy_setopt(net_curl(s->net), CURLOPT_CERTINFO, 1L);
+	buf_init(&caps, POP3_CAPA_MAX);
+	st = pop3_cmd(s, "CAPA", 0, &caps, "CAPA", err);
+	if (st != JHARVEST_OK) {
+		buf_free(&caps);
+		goto out;
+	}
+	/* libcurl keeps CERTINFO for the transfer that connected only. */
+	peer = pop3_peer(net_curl(s->net));
+	st = pop3_cmd(s, "STAT", 1, NULL, "STAT", err);
+	if (st == JHARVEST_OK &&
+	    sscanf(net_last_reply(s->net), "+OK %lu %llu", &count, &bytes) !=
+	    2)
+		st = jh_err_set(err, JH_EDATA, 0, "%s: STAT: unexpected "
+		    "reply \"%.60s\"", net_where(s->net),
+		    net_last_reply(s->net));
+	if (st != JHARVEST_OK) {
+		buf_free(&caps);
+		goto out;
+	}
+
+	p = xcalloc(1, sizeof(*p));
+	p->peer = peer;
+	peer = NULL;
+	if (net_tls_info(s->net) != NULL)
+		p->tls = xstrdup(net_tls_info(s->net));
+	/* One capability a line; shown on one line. */
+	cur = caps.data;
+	{
+		struct buf cl;
+
+		buf_init(&cl, POP3_CAPA_MAX);
+		i = 0;
+		while ((line = pop3_line(&cur)) != NULL) {
+			if (*line == '\0')
+				continue;
+			if (i++ > 0)
+				(void)buf_append(&cl, " ", 1);
+			(void)buf_append(&cl, line, strlen(line));
+		}
+		p->capabilities = xstrdup(cl.data != NULL ? cl.data : "");
+		buf_free(&cl);
+	}
+	buf_free(&caps);
+	p->folders = xcalloc(1, sizeof(*p->folders));
+	p->nfolders = 1;
+	p->folders[0].name = xstrdup("INBOX");
+	p->folders[0].messages = count;
+	p->folders[0].bytes = bytes;
+	*pp = p;
+out:
+	free(peer);
+	pop3_close(s);
+	return st;
+}
+
+const struct source_ops pop3_source_ops = {
+	.name = "pop3",
+	.next = pop3_next,
+	.done = pop3_done,
+	.close = pop3_close,
+};

@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Configuration errors name the file, section and key and exit 78; secrets
+# come from files, commands or the environment and never show; overlapping
+# runs exit 75.  No server needed: the account points at a closed port.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+C="$T/conf"
+pw="Pw-$(date +%s)-never-print-me"
+printf '%s\n' "$pw" >"$T/pass"
+chmod 600 "$T/pass"
+
+conf() {
+	cat >"$C" <<EOC
+[archive]
+path = $T/archive
+
+[account j1]
+url = imaps://127.0.0.1:$port/INBOX
+user = journal@example.com
+password_file = $T/pass
+timeout = 5
+$*
+EOC
+	chmod 600 "$C"
+}
+
+conf
+jh -c "$C" fetch
+is "$rc" 69 "a closed port: server unavailable (69)"
+grep -q "j1" "$T/err"
+ok $? "the error names the account"
+
+conf "colour = blue"
+jh -c "$C" fetch
+is "$rc" 78 "an unknown key: 78"
+grep -q "$C: \[account j1\] colour: unknown key" "$T/err"
+ok $? "the error names file, section and key"
+
+conf "delete = perhaps"
+jh -c "$C" fetch
+is "$rc" 78 "a bad boolean: 78"
+grep -q "\[account j1\] delete: not yes or no" "$T/err"
+ok $? "the error says what a boolean is"
+
+conf
+sed -i 's|^url = .*|url = http://example.com/|' "$C"
+jh -c "$C" fetch
+is "$rc" 78 "an unknown URL scheme: 78"
+
+conf
+chmod 644 "$C"
+jh -c "$C" fetch
+is "$rc" 78 "a world-readable configuration is refused"
+grep -q "readable" "$T/err"
+ok $? "and the error says why"
+sed -i 's|^path = .*|&\ninsecure_permissions = yes|' "$C"
+jh -c "$C" fetch
+is "$rc" 69 "insecure_permissions = yes lets it through"
+
+conf
+chmod 640 "$T/pass"
+jh -c "$C" fetch
+is "$rc" 78 "a group-readable password file is refused"
+chmod 600 "$T/pass"
+
+conf
+sed -i '/^password_file/d' "$C"
+jh -c "$C" fetch
+is "$rc" 78 "no password source: 78"
+grep -q "JHARVEST_PASSWORD_J1" "$T/err"
+ok $? "the error names the environment variable"
+JHARVEST_PASSWORD_J1=$pw "$JHARVEST" -c "$C" fetch >/dev/null 2>"$T/err"
+is "$?" 69 "the password from the environment is used"
+
+conf
+sed -i "s|^password_file = .*|password_command = echo $pw|" "$C"
+jh -c "$C" -D all fetch
+is "$rc" 69 "password_command runs without a shell"
+conf
+sed -i "s|^password_file = .*|password_command = false|" "$C"
+jh -c "$C" fetch
+is "$rc" 78 "a failing password_command: 78"
+
+conf
+jh -c "$C" -v -D all fetch
+grep -q -- "$pw" "$T/err" "$T/out"
+is "$?" 1 "the password appears in no output, even with -D all"
+
+conf
+jh -c "$C" fetch nosuch
+is "$rc" 78 "an unknown account name: 78"
+
+# An overlapping run: another process holds the archive's lock.
+conf
+mkdir -p "$T/archive"
+python3 - "$T/archive/jharvest.lock" "$JHARVEST" "$C" <<'PY' >"$T/lockrun"
+import fcntl, subprocess, sys
+f = open(sys.argv[1], "w")
+fcntl.flock(f, fcntl.LOCK_EX)
+r = subprocess.run([sys.argv[2], "-c", sys.argv[3], "fetch"],
+                   capture_output=True, text=True)
+print(r.returncode)
+print(r.stderr.strip())
+PY
+is "$(sed -n 1p "$T/lockrun")" 75 "an overlapping run exits 75"
+is "$(sed -n '2,$p' "$T/lockrun" | wc -l | tr -d ' ')" 1 "with a one-line message"
+finish

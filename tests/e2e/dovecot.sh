@@ -1,0 +1,296 @@
+# SPDX-License-Identifier: MIT
+# A private Dovecot 2.3 (IMAP, POP3, TLS) on random loopback ports, for tests.
+#
+# Source after lib.sh.  Functions:
+#   dovecot_start [LINE...]  make CA and certificates, render dovecot.conf.in
+#                            (each LINE appended as a configuration line,
+#                            e.g. "pop3_lock_session = yes"), start the
+#                            server, wait for its four ports
+#   dovecot_stop             stop it (also done at exit)
+#   dovecot_kill             SIGKILL the server (no cleanup by Dovecot)
+#   dovecot_restart          stop (or after a kill: reap) and start again,
+#                            same ports, same mail
+#   dovecot_seed USER FOLDER FILE...   save the files as messages, byte-exact
+#   dovecot_count USER FOLDER          number of messages
+#   dovecot_flags USER FOLDER          "uid flags" lines
+#   dovecot_uids USER FOLDER           one UID a line
+#   dovecot_uidvalidity USER FOLDER    the folder's UIDVALIDITY
+#   dovecot_set_uidvalidity USER FOLDER [N]   change it (default: current+1)
+#   dovecot_doveadm ARGS...            doveadm against this instance
+# Exports: DOVECOT_IMAPS_PORT, DOVECOT_IMAP_PORT (STARTTLS),
+# DOVECOT_POP3S_PORT, DOVECOT_POP3_PORT (STLS), DOVECOT_CA (trusted by
+# clients), DOVECOT_OTHER_CA (a CA the server does not use), DOVECOT_PASSWORD
+# (of journal@example.com and journal2@example.com), DOVECOT_DIR,
+# DOVECOT_CONF, DOVECOT_VERSION.
+#
+# Served messages end every line in CRLF: Dovecot keeps what was saved, and
+# turns bare LF into CRLF when it serves a message over IMAP or POP3.
+
+DOVECOT_BIN=${DOVECOT_BIN:-/usr/sbin/dovecot}
+DOVEADM_BIN=${DOVEADM_BIN:-/usr/bin/doveadm}
+: "${DOVECOT_PASSWORD:=s3cret-pass}"
+_dovecot_pid=
+
+_dovecot_fail() {
+	if [ "${JHARVEST_TEST_REQUIRE_DOVECOT:-0}" = 1 ]; then
+		echo "Bail out! $*"
+		exit 1
+	fi
+	skip_all "$*"
+}
+
+# Replace lib.sh's exit trap: stop the server first, then clean up.
+_dovecot_cleanup() {
+	dovecot_stop
+	if [ "$_tap_failed" -ne 0 ] && [ -f "$T/dovecot/dovecot.log" ]; then
+		echo "# dovecot log in $T/dovecot/dovecot.log"
+	fi
+	_cleanup
+}
+trap _dovecot_cleanup EXIT
+
+_dovecot_free_ports() {
+	python3 -c '
+import socket
+ss = []
+for _ in range(4):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    ss.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in ss))
+'
+}
+
+# Wait until every given loopback port accepts connections (10 s at most).
+_dovecot_wait_ports() {
+	python3 - "$@" <<'EOF'
+import socket, sys, time
+ports = [int(p) for p in sys.argv[1:]]
+end = time.time() + 10
+while ports and time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", ports[0]), 1).close()
+        ports.pop(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1 if ports else 0)
+EOF
+}
+
+_dovecot_certs() {
+	local d=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+	    -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=jharvest test CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+	    >"$d/openssl.log" 2>&1 || return 1
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" \
+	    -out "$d/server.csr" -subj "/CN=localhost" \
+	    >>"$d/openssl.log" 2>&1 || return 1
+	printf '%s\n' "basicConstraints=CA:FALSE" \
+	    "keyUsage=digitalSignature,keyEncipherment" \
+	    "extendedKeyUsage=serverAuth" \
+	    "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$d/server.ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
+	    -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+	    -extfile "$d/server.ext" -out "$d/server.pem" \
+	    >>"$d/openssl.log" 2>&1 || return 1
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+	    -keyout "$d/other-ca.key" -out "$d/other-ca.pem" \
+	    -subj "/CN=jharvest untrusted CA" \
+	    -addext "basicConstraints=critical,CA:TRUE" \
+	    >>"$d/openssl.log" 2>&1 || return 1
+}
+
+dovecot_doveadm() {
+	"$DOVEADM_BIN" -c "$DOVECOT_CONF" "$@"
+}
+
+dovecot_start() {
+	local d ports uid gid iuser igroup luser chroot u ver first_uid
+	[ -x "$DOVECOT_BIN" ] && [ -x "$DOVEADM_BIN" ] || _dovecot_fail \
+	    "dovecot not installed" \
+	    "(Debian packages dovecot-imapd dovecot-pop3d)"
+	command -v python3 >/dev/null || _dovecot_fail "python3 not installed"
+	command -v openssl >/dev/null || _dovecot_fail "openssl not installed"
+	ver=$("$DOVECOT_BIN" --version 2>/dev/null | cut -d' ' -f1)
+	DOVECOT_VERSION=$ver
+	case $ver in
+	2.3.*) ;;
+	2.4.*|3.*) _dovecot_fail "dovecot $ver: the test configuration is" \
+	    "Dovecot 2.3 syntax (2.4 changed it)";;
+	*) _dovecot_fail "dovecot version '$ver' not recognised";;
+	esac
+
+	d=$T/dovecot
+	DOVECOT_DIR=$d
+	DOVECOT_CONF=$d/dovecot.conf
+	mkdir -p "$d/run" "$d/state" "$d/mail"
+	: >"$d/extra.conf"
+	for u in "$@"; do
+		printf '%s\n' "$u" >>"$d/extra.conf"
+	done
+	_dovecot_certs "$d" || _dovecot_fail "cannot make test certificates" \
+	    "($(tail -n 1 "$d/openssl.log"))"
+	DOVECOT_CA=$d/ca.pem
+	DOVECOT_OTHER_CA=$d/other-ca.pem
+
+	if [ "$(id -u)" -eq 0 ]; then
+		# Dovecot refuses to run mail processes as root, and wants
+		# unprivileged internal and login users.  Mail belongs to
+		# nobody; the scratch path must let it through.
+		iuser=dovecot
+		luser=dovenull
+		igroup=dovecot
+		getent passwd dovecot >/dev/null || iuser=nobody
+		getent group dovecot >/dev/null ||
+		    igroup=$(id -gn nobody 2>/dev/null || echo nogroup)
+		getent passwd dovenull >/dev/null || luser=nobody
+		uid=$(id -u nobody 2>/dev/null || echo 65534)
+		gid=$(id -g nobody 2>/dev/null || echo 65534)
+		chroot=login
+		chmod 711 "$T" "$d"
+		chmod 755 "$d/mail"
+	else
+		iuser=$(id -un)
+		igroup=$(id -gn)
+		luser=$iuser
+		uid=$(id -u)
+		gid=$(id -g)
+		chroot=
+	fi
+	: >"$d/passwd"
+	for u in journal@example.com journal2@example.com; do
+		mkdir -p "$d/mail/$u"
+		[ "$(id -u)" -eq 0 ] && chown "$uid:$gid" "$d/mail/$u"
+		printf '%s:{PLAIN}%s:%s:%s::%s::\n' "$u" "$DOVECOT_PASSWORD" \
+		    "$uid" "$gid" "$d/mail/$u" >>"$d/passwd"
+	done
+	chmod 644 "$d/passwd"
+
+	if [ -z "${DOVECOT_IMAPS_PORT:-}" ]; then
+		ports=$(_dovecot_free_ports) ||
+		    _dovecot_fail "cannot find free ports"
+		set -- $ports
+		DOVECOT_IMAPS_PORT=$1
+		DOVECOT_IMAP_PORT=$2
+		DOVECOT_POP3S_PORT=$3
+		DOVECOT_POP3_PORT=$4
+	fi
+	first_uid=500
+	[ "$uid" -lt 500 ] && first_uid=$uid
+	sed -e "s|@DIR@|$d|g" \
+	    -e "s|@INSTANCE@|$$|g" \
+	    -e "s|@INTERNAL_USER@|$iuser|g" \
+	    -e "s|@INTERNAL_GROUP@|$igroup|g" \
+	    -e "s|@LOGIN_USER@|$luser|g" \
+	    -e "s|@FIRST_UID@|$first_uid|g" \
+	    -e "s|@FIRST_GID@|$([ "$gid" -lt 1 ] && echo 0 || echo 1)|g" \
+	    -e "s|@CHROOT@|$chroot|g" \
+	    -e "s|@IMAPS_PORT@|$DOVECOT_IMAPS_PORT|g" \
+	    -e "s|@IMAP_PORT@|$DOVECOT_IMAP_PORT|g" \
+	    -e "s|@POP3S_PORT@|$DOVECOT_POP3S_PORT|g" \
+	    -e "s|@POP3_PORT@|$DOVECOT_POP3_PORT|g" \
+	    "$JH_SRCDIR/tests/e2e/dovecot.conf.in" >"$DOVECOT_CONF"
+	cat "$d/extra.conf" >>"$DOVECOT_CONF"
+	export DOVECOT_IMAPS_PORT DOVECOT_IMAP_PORT DOVECOT_POP3S_PORT \
+	    DOVECOT_POP3_PORT DOVECOT_CA DOVECOT_OTHER_CA DOVECOT_PASSWORD \
+	    DOVECOT_DIR DOVECOT_CONF DOVECOT_VERSION
+	_dovecot_run
+}
+
+_dovecot_run() {
+	# Started from a subshell, so that it is not a job of the test's
+	# shell: a bare `wait` in a test must not wait for Dovecot.
+	_dovecot_pid=$(
+		"$DOVECOT_BIN" -F -c "$DOVECOT_CONF" \
+		    >>"$DOVECOT_DIR/dovecot.out" 2>&1 </dev/null &
+		echo $!
+	)
+	if ! _dovecot_wait_ports "$DOVECOT_IMAPS_PORT" "$DOVECOT_IMAP_PORT" \
+	    "$DOVECOT_POP3S_PORT" "$DOVECOT_POP3_PORT"; then
+		sed 's/^/# /' "$DOVECOT_DIR/dovecot.out" \
+		    "$DOVECOT_DIR/dovecot.log" 2>/dev/null | tail -n 20
+		dovecot_stop
+		_tap_failed=$((_tap_failed + 1))
+		echo "Bail out! dovecot did not start (log in $DOVECOT_DIR)"
+		exit 1
+	fi
+}
+
+# Running, and not a zombie waiting for a parent that does not reap it.
+_dovecot_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	Z*) return 1;;
+	esac
+	return 0
+}
+
+dovecot_stop() {
+	local i
+	[ -n "$_dovecot_pid" ] || return 0
+	kill -TERM "$_dovecot_pid" 2>/dev/null
+	i=0
+	while _dovecot_alive "$_dovecot_pid" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$_dovecot_pid" 2>/dev/null
+	_dovecot_pid=
+	return 0
+}
+
+# SIGKILL the master; its children notice and exit on their own.
+dovecot_kill() {
+	[ -n "$_dovecot_pid" ] || return 0
+	kill -KILL "$_dovecot_pid" 2>/dev/null
+	_dovecot_pid=
+	# Children may still hold the ports for a moment.
+	sleep 0.5
+	return 0
+}
+
+dovecot_restart() {
+	dovecot_stop
+	rm -f "$DOVECOT_DIR/run/master.pid"
+	_dovecot_run
+}
+
+# Save each file as one message in FOLDER (created when missing).  Dovecot
+# keeps the bytes; over IMAP and POP3 it serves bare LF as CRLF.
+dovecot_seed() {
+	local u=$1 f=$2 m
+	shift 2
+	dovecot_doveadm mailbox status -u "$u" messages "$f" >/dev/null 2>&1 ||
+	    dovecot_doveadm mailbox create -u "$u" "$f" || return 1
+	for m in "$@"; do
+		dovecot_doveadm save -u "$u" -m "$f" <"$m" || return 1
+	done
+}
+
+dovecot_count() {
+	dovecot_doveadm -f flow mailbox status -u "$1" messages "$2" |
+	    sed 's/.*messages=//'
+}
+
+dovecot_uidvalidity() {
+	dovecot_doveadm -f flow mailbox status -u "$1" uidvalidity "$2" |
+	    sed 's/.*uidvalidity=//'
+}
+
+dovecot_flags() {
+	dovecot_doveadm -f flow fetch -u "$1" 'uid flags' mailbox "$2" |
+	    sed 's/^uid=\([0-9]*\) flags=/\1 /'
+}
+
+dovecot_uids() {
+	dovecot_doveadm -f flow fetch -u "$1" 'uid' mailbox "$2" |
+	    sed 's/^uid=//'
+}
+
+dovecot_set_uidvalidity() {
+	local n=${3:-}
+	[ -n "$n" ] || n=$(($(dovecot_uidvalidity "$1" "$2") + 1))
+	dovecot_doveadm mailbox update -u "$1" --uid-validity "$n" "$2"
+}
