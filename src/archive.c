@@ -19,28 +19,10 @@
 #include <zstd.h>
 
 #include "archive.h"
+#include "archive_p.h"
 #include "buf.h"
 #include "log.h"
 #include "xmalloc.h"
-
-/*
- * Named databases.  All integers are big-endian so keys sort numerically.
- * Besides DESIGN.md's table there is by_blob: SHA-256 of an original
- * (32 bytes) -> u64 id of its record, so a second copy of the same
- * original finds the record to merge into; archive_resolve() searches its
- * keys for hash prefixes.  Part blobs are in blobs but not in by_blob.
- */
-enum archive_db {
-	DB_META = 0,
-	DB_BLOBS,
-	DB_MESSAGES,
-	DB_BY_ADDR,
-	DB_BY_MSGID,
-	DB_BY_TIME,
-	DB_SEEN,
-	DB_BY_BLOB,
-	DB_COUNT
-};
 
 static const struct {
 	const char	*name;
@@ -56,57 +38,14 @@ static const struct {
 	{ "by_blob", 0 }
 };
 
-#define ARCHIVE_MAXDBS		16
-#define ARCHIVE_DEFAULT_MAPSIZE	((size_t)64 << 20)
-#define ARCHIVE_RECORD_VERSION	1
-#define ARCHIVE_UUID_LEN	16
-/* Longer keys are shortened (LMDB's default limit is 511 bytes). */
-#define ARCHIVE_MAXKEY		480
-/* How often one put may grow the map before giving up. */
-#define ARCHIVE_PUT_TRIES	8
-#define ARCHIVE_ZSTD_LEVEL	3
-/* A zstd block expands at most ~32768 times; anything beyond is corrupt. */
-#define ARCHIVE_ZSTD_MAXRATIO	40000
-#define ARCHIVE_NOSTR		0xffffffffU
-
-#define CODEC_RAW	0
-#define CODEC_ZSTD	1
-
 /* Tests only (archive_set_initial_mapsize); set before any open. */
 static size_t archive_initial_mapsize = ARCHIVE_DEFAULT_MAPSIZE;
-
-struct archive {
-	char			*path;		/* owned */
-	MDB_env			*env;
-	MDB_dbi			 dbi[DB_COUNT];
-	enum archive_mode	 mode;
-	MDB_txn			*batch;	/* open write batch or NULL */
-	size_t			 nputs;
-	size_t			 nbytes;
-};
-
-/* A database key, shortened to fit LMDB's key size limit. */
-struct archive_key {
-	unsigned char	b[ARCHIVE_MAXKEY];
-	size_t		len;
-};
-
-struct archive_enc {
-	struct buf	b;
-	int		bad;
-};
-
-struct archive_dec {
-	const unsigned char	*p;
-	size_t			 left;
-	int			 bad;
-};
 
 /*
  * Byte order helpers.
  */
 
-static void
+void
 archive_be32(unsigned char *p, uint32_t v)
 {
 	p[0] = v >> 24;
@@ -115,21 +54,21 @@ archive_be32(unsigned char *p, uint32_t v)
 	p[3] = v;
 }
 
-static void
+void
 archive_be64(unsigned char *p, uint64_t v)
 {
 	archive_be32(p, v >> 32);
 	archive_be32(p + 4, (uint32_t)v);
 }
 
-static uint32_t
+uint32_t
 archive_get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint64_t
+uint64_t
 archive_get64(const unsigned char *p)
 {
 	return (uint64_t)archive_get32(p) << 32 | archive_get32(p + 4);
@@ -139,7 +78,7 @@ archive_get64(const unsigned char *p)
  * Errors.
  */
 
-static enum jh_status
+enum jh_status
 archive_mdb_status(int rc)
 {
 	switch (rc) {
@@ -161,7 +100,7 @@ archive_mdb_status(int rc)
 	}
 }
 
-static enum jh_status
+enum jh_status
 archive_mdb_err(const struct archive *ar, struct jh_err *err, int rc,
     const char *what)
 {
@@ -169,7 +108,7 @@ archive_mdb_err(const struct archive *ar, struct jh_err *err, int rc,
 	    ar->path, what, mdb_strerror(rc));
 }
 
-static enum jh_status
+enum jh_status
 archive_corrupt(const struct archive *ar, struct jh_err *err,
     const char *what, uint64_t id)
 {
@@ -181,21 +120,21 @@ archive_corrupt(const struct archive *ar, struct jh_err *err,
  * Encoding and decoding of records and keys.
  */
 
-static void
+void
 archive_enc_init(struct archive_enc *e)
 {
 	buf_init(&e->b, SIZE_MAX / 2);
 	e->bad = 0;
 }
 
-static void
+void
 archive_enc_bytes(struct archive_enc *e, const void *p, size_t n)
 {
 	if (buf_append(&e->b, p, n) == -1)
 		e->bad = 1;
 }
 
-static void
+void
 archive_enc_u8(struct archive_enc *e, unsigned int v)
 {
 	unsigned char c = v;
@@ -203,7 +142,7 @@ archive_enc_u8(struct archive_enc *e, unsigned int v)
 	archive_enc_bytes(e, &c, 1);
 }
 
-static void
+void
 archive_enc_u32(struct archive_enc *e, uint32_t v)
 {
 	unsigned char b[4];
@@ -212,7 +151,7 @@ archive_enc_u32(struct archive_enc *e, uint32_t v)
 	archive_enc_bytes(e, b, sizeof(b));
 }
 
-static void
+void
 archive_enc_u64(struct archive_enc *e, uint64_t v)
 {
 	unsigned char b[8];
@@ -222,7 +161,7 @@ archive_enc_u64(struct archive_enc *e, uint64_t v)
 }
 
 /* A u32 length and the bytes; NULL is the length ARCHIVE_NOSTR. */
-static void
+void
 archive_enc_str(struct archive_enc *e, const char *s)
 {
 	size_t len;
@@ -240,7 +179,7 @@ archive_enc_str(struct archive_enc *e, const char *s)
 	archive_enc_bytes(e, s, len);
 }
 
-static const unsigned char *
+const unsigned char *
 archive_dec_take(struct archive_dec *d, size_t n)
 {
 	const unsigned char *p;
@@ -255,7 +194,7 @@ archive_dec_take(struct archive_dec *d, size_t n)
 	return p;
 }
 
-static unsigned int
+unsigned int
 archive_dec_u8(struct archive_dec *d)
 {
 	const unsigned char *p;
@@ -264,7 +203,7 @@ archive_dec_u8(struct archive_dec *d)
 	return p == NULL ? 0 : *p;
 }
 
-static uint32_t
+uint32_t
 archive_dec_u32(struct archive_dec *d)
 {
 	const unsigned char *p;
@@ -273,7 +212,7 @@ archive_dec_u32(struct archive_dec *d)
 	return p == NULL ? 0 : archive_get32(p);
 }
 
-static uint64_t
+uint64_t
 archive_dec_u64(struct archive_dec *d)
 {
 	const unsigned char *p;
@@ -282,7 +221,7 @@ archive_dec_u64(struct archive_dec *d)
 	return p == NULL ? 0 : archive_get64(p);
 }
 
-static void
+void
 archive_dec_hash(struct archive_dec *d, unsigned char out[HASH_LEN])
 {
 	const unsigned char *p;
@@ -291,7 +230,7 @@ archive_dec_hash(struct archive_dec *d, unsigned char out[HASH_LEN])
 		memcpy(out, p, HASH_LEN);
 }
 
-static char *
+char *
 archive_dec_str(struct archive_dec *d)
 {
 	const unsigned char *p;
@@ -310,7 +249,7 @@ archive_dec_str(struct archive_dec *d)
 }
 
 /* An element count, each element taking at least min bytes. */
-static size_t
+size_t
 archive_dec_count(struct archive_dec *d, size_t min)
 {
 	uint32_t n;
@@ -324,7 +263,7 @@ archive_dec_count(struct archive_dec *d, size_t min)
 }
 
 /* Fill k with p[0..n), replacing an overlong tail by its SHA-256. */
-static void
+void
 archive_key_set(struct archive_key *k, const void *p, size_t n)
 {
 	size_t keep;
@@ -343,7 +282,7 @@ archive_key_set(struct archive_key *k, const void *p, size_t n)
 }
 
 /* The by_addr key: the address in lower case. */
-static void
+void
 archive_addr_key(struct archive_key *k, const char *addr)
 {
 	char *low;
@@ -358,7 +297,7 @@ archive_addr_key(struct archive_key *k, const char *addr)
 }
 
 /* The by_msgid key: the Message-ID with its angle brackets. */
-static void
+void
 archive_msgid_key(struct archive_key *k, const char *msgid)
 {
 	char *s;
@@ -376,7 +315,7 @@ archive_msgid_key(struct archive_key *k, const char *msgid)
  * The seen key: a type letter and length-prefixed fields.  Returns 0 for
  * a source that is never recorded (deliver: each delivery is a new copy).
  */
-static int
+int
 archive_seen_key(const struct archive_source *src, struct archive_key *k)
 {
 	struct archive_enc e;
@@ -417,7 +356,7 @@ archive_seen_key(const struct archive_source *src, struct archive_key *k)
 	return 1;
 }
 
-static void
+void
 archive_enc_source(struct archive_enc *e, enum source_type type,
     const char *account, const char *tenant, const char *folder,
     uint32_t uidvalidity, uint32_t uid, const char *uidl, const char *file,
@@ -440,7 +379,7 @@ archive_enc_source(struct archive_enc *e, enum source_type type,
  * orig_size, recipients, parts, extras, warnings, envelope, sources and
  * prev_chain.  The sources are olds[] followed by src (at `now`) if given.
  */
-static void
+void
 archive_encode(struct archive_enc *e, int64_t archived_at,
     const unsigned char blob[HASH_LEN], const struct journal *j,
     const struct archive_source_rec *olds, size_t nolds,
@@ -512,7 +451,7 @@ archive_encode(struct archive_enc *e, int64_t archived_at,
 #define ENC_MIN_WARN	4
 #define ENC_MIN_SOURCE	(1 + 4 * 4 + 4 + 4 + 4 * 2 + 8)
 
-static void
+void
 archive_dec_journal(struct archive_dec *d, struct journal *j)
 {
 	struct journal_rcpt *r;
@@ -574,7 +513,7 @@ archive_dec_journal(struct archive_dec *d, struct journal *j)
 	j->envelope = archive_dec_str(d);
 }
 
-static void
+void
 archive_dec_sources(struct archive_dec *d, struct archive_record *r)
 {
 	struct archive_source_rec *s;
@@ -598,7 +537,7 @@ archive_dec_sources(struct archive_dec *d, struct archive_record *r)
 	}
 }
 
-static enum jh_status
+enum jh_status
 archive_decode(const struct archive *ar, uint64_t id, const MDB_val *v,
     struct archive_record **rp, struct jh_err *err)
 {
@@ -640,7 +579,7 @@ archive_decode(const struct archive *ar, uint64_t id, const MDB_val *v,
  */
 
 /* Begin a transaction, adopting a map another process has grown. */
-static int
+int
 archive_txn_begin(struct archive *ar, MDB_txn *parent, unsigned int flags,
     MDB_txn **txnp)
 {
@@ -660,7 +599,7 @@ archive_txn_begin(struct archive *ar, MDB_txn *parent, unsigned int flags,
 }
 
 /* Double the map.  No transaction of this process may be active. */
-static int
+int
 archive_grow(struct archive *ar)
 {
 	MDB_envinfo info;
@@ -678,7 +617,7 @@ archive_grow(struct archive *ar)
 }
 
 /* Begin the batch, growing the map first if it is three quarters full. */
-static enum jh_status
+enum jh_status
 archive_batch_begin(struct archive *ar, struct jh_err *err)
 {
 	MDB_envinfo info;
@@ -702,7 +641,7 @@ archive_batch_begin(struct archive *ar, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
-static enum jh_status
+enum jh_status
 archive_rtxn(struct archive *ar, MDB_txn **txnp, struct jh_err *err)
 {
 	int rc;
@@ -717,7 +656,7 @@ archive_rtxn(struct archive *ar, MDB_txn **txnp, struct jh_err *err)
  * Opening.
  */
 
-static enum jh_status
+enum jh_status
 archive_random(const struct archive *ar, unsigned char *p, size_t n,
     struct jh_err *err)
 {
@@ -737,7 +676,7 @@ archive_random(const struct archive *ar, unsigned char *p, size_t n,
 	return JHARVEST_OK;
 }
 
-static int
+int
 archive_meta_put(struct archive *ar, MDB_txn *txn, const char *name,
     void *data, size_t size)
 {
@@ -753,7 +692,7 @@ archive_meta_put(struct archive *ar, MDB_txn *txn, const char *name,
 }
 
 /* 0 and the value, or an LMDB code (MDB_NOTFOUND). */
-static int
+int
 archive_meta_get(struct archive *ar, MDB_txn *txn, const char *name,
     MDB_val *v)
 {
@@ -767,7 +706,7 @@ archive_meta_get(struct archive *ar, MDB_txn *txn, const char *name,
 }
 
 /* Create the databases and meta keys of a new archive. */
-static enum jh_status
+enum jh_status
 archive_create(struct archive *ar, MDB_txn *txn, struct jh_err *err)
 {
 	unsigned char uuid[ARCHIVE_UUID_LEN], b[8], chain[HASH_LEN];
@@ -805,7 +744,7 @@ fail:
 }
 
 /* Check the schema of an existing archive and open its databases. */
-static enum jh_status
+enum jh_status
 archive_check(struct archive *ar, MDB_txn *txn, struct jh_err *err)
 {
 	MDB_val v;
@@ -846,7 +785,7 @@ archive_check(struct archive *ar, MDB_txn *txn, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
-static enum jh_status
+enum jh_status
 archive_init(struct archive *ar, struct jh_err *err)
 {
 	MDB_txn *txn = NULL;
@@ -983,7 +922,7 @@ archive_close(struct archive *ar)
  */
 
 /* Store data under hash unless present: zstd when that is smaller. */
-static enum jh_status
+enum jh_status
 archive_put_blob(struct archive *ar, MDB_txn *txn, const char *data,
     size_t size, const unsigned char hash[HASH_LEN], struct jh_err *err)
 {
@@ -1022,7 +961,7 @@ archive_put_blob(struct archive *ar, MDB_txn *txn, const char *data,
 }
 
 /* Copy or decompress a stored blob value into a new buffer. */
-static enum jh_status
+enum jh_status
 archive_unpack(const struct archive *ar, const MDB_val *v,
     const char *hex, char **datap, size_t *lenp, struct jh_err *err)
 {
@@ -1118,7 +1057,7 @@ cleanup:
  * Records and indexes.
  */
 
-static enum jh_status
+enum jh_status
 archive_load(struct archive *ar, MDB_txn *txn, uint64_t id,
     struct archive_record **rp, struct jh_err *err)
 {
@@ -1140,7 +1079,7 @@ archive_load(struct archive *ar, MDB_txn *txn, uint64_t id,
 }
 
 /* Add (key, id) to a dupsort index unless the pair is there. */
-static int
+int
 archive_index(struct archive *ar, MDB_txn *txn, enum archive_db db,
     struct archive_key *k, uint64_t id)
 {
@@ -1159,7 +1098,7 @@ archive_index(struct archive *ar, MDB_txn *txn, enum archive_db db,
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
-static int
+int
 archive_index_addr(struct archive *ar, MDB_txn *txn, const char *addr,
     uint64_t id)
 {
@@ -1172,14 +1111,14 @@ archive_index_addr(struct archive *ar, MDB_txn *txn, const char *addr,
 }
 
 /* The by_time key: date offset by 2^63 so negative dates sort first. */
-static void
+void
 archive_time_key(unsigned char key[16], int64_t t, uint64_t id)
 {
 	archive_be64(key, (uint64_t)t ^ ((uint64_t)1 << 63));
 	archive_be64(key + 8, id);
 }
 
-static int
+int
 archive_index_record(struct archive *ar, MDB_txn *txn,
     const struct journal *j, int64_t archived_at, uint64_t id)
 {
@@ -1209,7 +1148,7 @@ archive_index_record(struct archive *ar, MDB_txn *txn,
 	return mdb_put(txn, ar->dbi[DB_BY_TIME], &kv, &v, 0);
 }
 
-static int
+int
 archive_put_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
     void *key, size_t klen, uint64_t id)
 {
@@ -1225,7 +1164,7 @@ archive_put_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
 }
 
 /* Look up an 8-byte id value: 0 and *idp, MDB_NOTFOUND, or an error. */
-static int
+int
 archive_get_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
     void *key, size_t klen, uint64_t *idp)
 {
@@ -1242,7 +1181,7 @@ archive_get_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
 	return 0;
 }
 
-static enum jh_status
+enum jh_status
 archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id,
     struct archive_enc *e, unsigned int flags, struct jh_err *err)
 {
@@ -1268,7 +1207,7 @@ archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id,
 }
 
 /* A second copy of a stored original: merge recipients and source. */
-static enum jh_status
+enum jh_status
 archive_merge(struct archive *ar, MDB_txn *txn, uint64_t id,
     const struct journal *meta, const struct archive_source *src,
     struct archive_put_result *res, struct jh_err *err)
@@ -1312,7 +1251,7 @@ cleanup:
 }
 
 /* Hash and store each part blob; the caller's hashes must be right. */
-static enum jh_status
+enum jh_status
 archive_put_parts(struct archive *ar, MDB_txn *txn, const char *raw,
     const struct journal *meta, struct jh_err *err)
 {
@@ -1335,7 +1274,7 @@ archive_put_parts(struct archive *ar, MDB_txn *txn, const char *raw,
 	return JHARVEST_OK;
 }
 
-static enum jh_status
+enum jh_status
 archive_put_new(struct archive *ar, MDB_txn *txn, const char *raw,
     const struct journal *meta, const struct archive_source *src,
     const unsigned char blob[HASH_LEN], struct archive_put_result *res,
@@ -1415,7 +1354,7 @@ cleanup:
 }
 
 /* One put inside txn (a child of the batch). */
-static enum jh_status
+enum jh_status
 archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
     const struct journal *meta, const struct archive_source *src,
     const unsigned char blob[HASH_LEN], struct archive_put_result *res,
@@ -1454,14 +1393,14 @@ archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
 	return JHARVEST_OK;
 }
 
-static int
+int
 archive_full(int rc)
 {
 	return rc == MDB_MAP_FULL || rc == MDB_TXN_FULL;
 }
 
 /* The batch ran out of room: keep what it holds and grow the map. */
-static enum jh_status
+enum jh_status
 archive_make_room(struct archive *ar, struct jh_err *err)
 {
 	int rc;
@@ -1617,14 +1556,14 @@ archive_batch_size(struct archive *ar, size_t *nputs, size_t *nbytes)
  * Readers.
  */
 
-static int
+int
 archive_ishex(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 	    (c >= 'A' && c <= 'F');
 }
 
-static unsigned int
+unsigned int
 archive_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -1632,7 +1571,7 @@ archive_hexval(int c)
 	return (c | 0x20) - 'a' + 10;
 }
 
-static enum jh_status
+enum jh_status
 archive_resolve_hex(struct archive *ar, MDB_txn *txn, const char *idstr,
     uint64_t *idp, struct jh_err *err)
 {
@@ -1765,13 +1704,13 @@ archive_record_free(struct archive_record *r)
 	free(r);
 }
 
-static int
+int
 archive_streq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
 }
 
-static int
+int
 archive_match(const struct archive_query *q, const char *msgid,
     const struct archive_record *r)
 {
