@@ -546,6 +546,9 @@ archive_decode(const struct archive *ar, uint64_t id, const MDB_val *v,
 	unsigned int version;
 
 	*rp = NULL;
+	if (archive_is_tombstone(v))
+		return jh_err_set(err, JH_EDATA, ARCHIVE_PRUNED, "archive %s: "
+		    "record %" PRIu64 " was pruned", ar->path, id);
 	d.p = v->mv_data;
 	d.left = v->mv_size;
 	d.bad = 0;
@@ -1711,6 +1714,22 @@ archive_streq(const char *a, const char *b)
 }
 
 int
+archive_participant(const struct journal *j, const char *addr)
+{
+	size_t i;
+
+	if (archive_streq(j->sender, addr) ||
+	    archive_streq(j->on_behalf_of, addr))
+		return 1;
+	for (i = 0; i < j->nrcpts; i++)
+		if (archive_streq(j->rcpts[i].address, addr) ||
+		    archive_streq(j->rcpts[i].expanded, addr) ||
+		    archive_streq(j->rcpts[i].forwarded, addr))
+			return 1;
+	return 0;
+}
+
+int
 archive_match(const struct archive_query *q, const char *msgid,
     const struct archive_record *r)
 {
@@ -1729,6 +1748,10 @@ archive_match(const struct archive_query *q, const char *msgid,
 			return 0;
 	}
 	if (q->from != NULL && !archive_streq(j->sender, q->from))
+		return 0;
+	if (q->participant != NULL && !archive_participant(j, q->participant))
+		return 0;
+	if (q->has_kind && j->kind != q->kind)
 		return 0;
 	if (q->tenant != NULL) {
 		for (i = 0; i < r->nsources; i++)
@@ -1769,17 +1792,20 @@ static int
 archive_scan_one(struct archive_scan *s, uint64_t id, const MDB_val *v)
 {
 	struct archive_record *r = NULL;
+	struct jh_err e = { 0 };
 	enum jh_status st;
 	int stop = 0;
 
 	if (v != NULL)
-		st = archive_decode(s->ar, id, v, &r, &s->firsterr);
+		st = archive_decode(s->ar, id, v, &r, &e);
 	else
-		st = archive_load(s->ar, s->txn, id, &r, &s->firsterr);
+		st = archive_load(s->ar, s->txn, id, &r, &e);
 	if (st != JHARVEST_OK) {
-		/* Report the first damaged record but keep going. */
-		if (s->first == JHARVEST_OK)
+		/* Skip pruned records; report the first damaged one. */
+		if (e.cause != ARCHIVE_PRUNED && s->first == JHARVEST_OK) {
 			s->first = st;
+			s->firsterr = e;
+		}
 		return 0;
 	}
 	if (archive_match(s->q, s->msgid, r))

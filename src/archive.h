@@ -4,6 +4,7 @@
 #define JHARVEST_ARCHIVE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -141,6 +142,11 @@ struct archive_query {
 	const char	*account;	/* any source's account */
 	int		 has_since, has_until;
 	int64_t		 since, until;	/* on the message date, inclusive */
+	/* sender, on-behalf-of, any recipient, expanded or forwarded
+	 * address; case-insensitive (archive_participant) */
+	const char	*participant;
+	int		 has_kind;
+	enum journal_kind kind;
 };
 
 /*
@@ -155,5 +161,198 @@ enum jh_status	 archive_query(struct archive *ar,
 
 enum jh_status	 archive_stats(struct archive *ar, struct archive_stats *st,
 		    struct jh_err *err);
+
+/*
+ * Whether the IMAP folder's messages were archived under another
+ * UIDVALIDITY and none under this one (the server reset the folder):
+ * *changedp 1 and *oldp the earlier value.  In archive_seen.c.
+ */
+enum jh_status	 archive_uidvalidity_changed(struct archive *ar,
+		    const char *account, const char *folder,
+		    uint32_t uidvalidity, int *changedp, uint32_t *oldp,
+		    struct jh_err *err);
+
+/*
+ * Verification (archive_verify.c).
+ */
+
+/* Problems reported through the callback at most; the rest are counted. */
+#define ARCHIVE_VERIFY_MAXREPORT	100
+
+struct archive_verify_stats {
+	uint64_t	records;	/* walked along the chain */
+	uint64_t	tombstones;	/* pruned records among them */
+	uint64_t	blobs;		/* re-hashed */
+	uint64_t	index_entries;	/* looked up for a record */
+	uint64_t	problems;
+	uint64_t	first_bad;	/* record id of the first; 0: none or
+					   the archive as a whole */
+};
+
+/*
+ * Check the archive in one read snapshot: ids run 1.. without gaps, each
+ * record's prev_chain is the chain after the record before it and meta
+ * chain_head the chain after the last; for records with id >= since (0:
+ * all) every blob decompresses to its SHA-256 and size, and every index
+ * entry the record implies exists; and every index entry naming a record
+ * >= since names one that exists.  fn (may be NULL) is called for each
+ * problem, with id 0 for the archive as a whole; what is borrowed until
+ * it returns.  Returns JHARVEST_OK when all holds, JH_EDATA with err
+ * describing the first broken link, or JH_EIO and others from LMDB.
+ */
+enum jh_status	 archive_verify(struct archive *ar, uint64_t since,
+		    void (*fn)(uint64_t id, const char *what, void *ctx),
+		    void *ctx, struct archive_verify_stats *st,
+		    struct jh_err *err);
+
+/*
+ * ---- `jharvest stat` (archive_stat.c) ----
+ */
+
+/* The summary of one successful fetch of an account. */
+struct archive_fetch_note {
+	int64_t		at;		/* when it ended, epoch s */
+	uint64_t	imported;	/* new records */
+	uint64_t	duplicates;
+	uint64_t	deleted;	/* deleted from the server */
+	uint64_t	failed;		/* messages skipped with an error */
+	uint64_t	bytes;		/* raw bytes read */
+	uint64_t	msec;		/* how long it took */
+};
+
+/*
+ * Remember n as the last successful fetch of account (meta key
+ * "lastfetch:ACCOUNT"), committing it with any open batch.  JH_EIO,
+ * JH_ESOFTWARE (read-only archive).
+ */
+enum jh_status	 archive_note_fetch(struct archive *ar, const char *account,
+		    const struct archive_fetch_note *n, struct jh_err *err);
+/* The last noted fetch of account: *foundp 1 and *n, or *foundp 0. */
+enum jh_status	 archive_last_fetch(struct archive *ar, const char *account,
+		    struct archive_fetch_note *n, int *foundp,
+		    struct jh_err *err);
+
+struct archive_account_usage {
+	char		*account;	/* owned */
+	uint64_t	 records;	/* records with a copy from it */
+	uint64_t	 copies;	/* copies (sources) from it */
+	int64_t		 last_archived;	/* newest copy, epoch s */
+	int		 has_fetch;
+	struct archive_fetch_note fetch; /* the last successful fetch */
+};
+
+struct archive_usage {
+	struct archive_stats	 st;	/* records, blobs, stored, logical */
+	uint64_t	 copies;	/* sources over all records */
+	uint64_t	 original_bytes; /* originals, one per record */
+	uint64_t	 received_bytes; /* originals times their copies */
+	uint64_t	 file_bytes;	/* data.mdb: apparent size */
+	uint64_t	 disk_bytes;	/* data.mdb: blocks allocated */
+	uint64_t	 used_bytes;	/* pages in use */
+	uint64_t	 map_bytes;	/* map size */
+	int64_t		 created;	/* epoch s; 0 unknown */
+	struct archive_account_usage *accounts;	/* owned, sorted by name:
+						   IMAP and POP3 sources
+						   and noted fetches */
+	size_t		 naccounts;
+};
+
+/* Walk every record once.  The caller frees *up. */
+enum jh_status	 archive_usage(struct archive *ar, struct archive_usage **up,
+		    struct jh_err *err);
+void		 archive_usage_free(struct archive_usage *u);	/* NULL-safe */
+
+/*
+ * Retention: prune and legal holds (archive_prune.c).
+ */
+
+/* A legal hold: records matching it are never pruned. */
+struct archive_hold {
+	char		*name;		/* owned */
+	int64_t		 created;
+	int		 has_since, has_until;
+	int64_t		 since, until;	/* message date, inclusive */
+	char		**participants;	/* owned; none: everyone */
+	size_t		 nparticipants;
+};
+
+/* Store a new hold.  JH_EDATA when one of that name exists. */
+enum jh_status	 archive_hold_add(struct archive *ar,
+		    const struct archive_hold *h, struct jh_err *err);
+/* Remove a hold.  JH_EDATA when there is none of that name. */
+enum jh_status	 archive_hold_release(struct archive *ar, const char *name,
+		    struct jh_err *err);
+/* Every hold, by name; *hp is the caller's (archive_holds_free). */
+enum jh_status	 archive_hold_list(struct archive *ar,
+		    struct archive_hold **hp, size_t *np, struct jh_err *err);
+void		 archive_holds_free(struct archive_hold *h, size_t n);
+/* Whether hold h covers record r (participant and date range). */
+int		 archive_hold_covers(const struct archive_hold *h,
+		    const struct archive_record *r);
+
+struct archive_prune_opts {
+	int64_t		 before;	/* prune what is older than this */
+	int		 by_archive_date; /* archived_at, not the date */
+	int		 dry_run;	/* change nothing */
+	size_t		 batch;		/* records per transaction; 0: 500 */
+	/* Called for each record pruned (or that would be); may be NULL.
+	 * r is borrowed until fn returns. */
+	void		(*fn)(const struct archive_record *r, void *ctx);
+	void		*ctx;
+};
+
+struct archive_prune_result {
+	uint64_t	 examined;	/* older than the cut-off */
+	uint64_t	 pruned;
+	uint64_t	 held;		/* kept: under at least one hold */
+	uint64_t	 blobs;		/* blobs removed */
+	uint64_t	 blob_bytes;	/* their stored bytes */
+	uint64_t	 transactions;
+	struct archive_hold *holds;	/* owned: the holds in force */
+	uint64_t	*kept;		/* owned: records kept per hold */
+	size_t		 nholds;
+};
+
+/*
+ * Replace every record older than o->before (message date, or archive
+ * date when it has none or with by_archive_date) and under no hold by a
+ * tombstone, delete its index entries and the blobs (originals and
+ * parts) no other record references, committing every o->batch records.
+ * A failure keeps what earlier transactions committed.  Free res with
+ * archive_prune_result_free.  JH_EIO, JH_EDATA (damaged record).
+ */
+enum jh_status	 archive_prune(struct archive *ar,
+		    const struct archive_prune_opts *o,
+		    struct archive_prune_result *res, struct jh_err *err);
+void		 archive_prune_result_free(struct archive_prune_result *res);
+
+/*
+ * Backup and restore (archive_dump.c); the stream format is in
+ * jharvest-archive(5).
+ */
+struct archive_dump_stats {
+	uint64_t	blobs;
+	uint64_t	records;
+	uint64_t	seen;
+	uint64_t	holds;		/* legal holds */
+	uint64_t	bytes;		/* blob bytes, uncompressed */
+};
+
+/*
+ * Write the archive to out from one read snapshot (consistent while a
+ * fetch runs).  A blob that fails its SHA-256 stops the dump with
+ * JH_EDATA; a write error gives JH_EIO.
+ */
+enum jh_status	 archive_dump(struct archive *ar, FILE *out,
+		    struct archive_dump_stats *st, struct jh_err *err);
+/*
+ * Read a dump from in into ar, which must be open for writing and empty
+ * (else JH_ECANTCREAT).  Records are kept byte for byte, blobs are
+ * checked against their SHA-256, indexes are rebuilt.  JH_EDATA for a
+ * malformed or truncated dump: the archive then holds part of it and
+ * should be removed.
+ */
+enum jh_status	 archive_restore(struct archive *ar, FILE *in,
+		    struct archive_dump_stats *st, struct jh_err *err);
 
 #endif

@@ -142,4 +142,42 @@ enum jh_status	archive_resolve_hex(struct archive *ar, MDB_txn *txn, const char 
 int	archive_streq(const char *a, const char *b);
 int	archive_match(const struct archive_query *q, const char *msgid, const struct archive_record *r);
 
+/*
+ * Retention: prune, tombstones and legal holds (archive_prune.c).
+ *
+ * A pruned record keeps its key in `messages` with a tombstone value, so
+ * that the hash chain stays verifiable:
+ *
+ *	u8	ARCHIVE_TOMBSTONE_VERSION
+ *	u64	archived_at		(as in the record: offset 1)
+ *	32	blob hash		(offset 9)
+ *	u64	pruned_at
+ *	32	prev_chain		(the last 32 bytes, as in a record)
+ *
+ * Its index entries (by_addr, by_msgid, by_time, by_blob) are deleted;
+ * `seen` entries stay, so a message still on a server is not harvested
+ * again.  archive_get() fails on a tombstone with cause ARCHIVE_PRUNED,
+ * archive_query() skips it.  Holds live in the named database `holds`,
+ * opened on demand (older archives have none): key the hold's name,
+ * value ARCHIVE_HOLD_VERSION, created u64, has_since u8, since u64,
+ * has_until u8, until u64, a u32 count and that many participant strings.
+ */
+#define ARCHIVE_TOMBSTONE_VERSION	0xfe
+#define ARCHIVE_TOMBSTONE_SIZE		(1 + 8 + HASH_LEN + 8 + HASH_LEN)
+#define ARCHIVE_HOLD_VERSION		1
+/* jh_err cause of archive_decode() on a tombstone. */
+#define ARCHIVE_PRUNED			(-1000)
+
+static inline int
+archive_is_tombstone(const MDB_val *v)
+{
+	return v->mv_size > 0 &&
+	    ((const unsigned char *)v->mv_data)[0] ==
+	    ARCHIVE_TOMBSTONE_VERSION;
+}
+
+/* Whether addr is the sender, on-behalf-of, a recipient, or a recipient's
+ * expanded or forwarded address of j (archive.c). */
+int	archive_participant(const struct journal *j, const char *addr);
+
 #endif

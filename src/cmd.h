@@ -41,9 +41,21 @@ int	cmd_show(const struct cmd_env *, int, char **);
 int	cmd_cat(const struct cmd_env *, int, char **);
 int	cmd_fetch(const struct cmd_env *, int, char **);
 int	cmd_test(const struct cmd_env *, int, char **);
+int	cmd_stat(const struct cmd_env *, int, char **);
+int	cmd_token(const struct cmd_env *, int, char **);
+int	cmd_verify(const struct cmd_env *, int, char **);
+int	cmd_dump(const struct cmd_env *, int, char **);
+int	cmd_load(const struct cmd_env *, int, char **);
 
 extern const struct cmd_opt split_opts[], import_opts[], deliver_opts[],
 	    ls_opts[], show_opts[], cat_opts[], fetch_opts[], test_opts[];
+extern const struct cmd_opt stat_opts[];
+extern const struct cmd_opt token_opts[];
+extern const struct cmd_opt verify_opts[], dump_opts[], load_opts[];
+int	cmd_export(const struct cmd_env *, int, char **);
+int	cmd_prune(const struct cmd_env *, int, char **);
+int	cmd_hold(const struct cmd_env *, int, char **);
+extern const struct cmd_opt export_opts[], prune_opts[], hold_opts[];
 
 /* The command table, in main.c. */
 const struct cmd	*cmd_find(const char *name);
@@ -69,6 +81,19 @@ int	cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 	    struct archive **arp);
 /* Append s to a NULL-terminated list of borrowed strings (--self). */
 void	cmd_list_add(const char ***listp, size_t *np, const char *s);
+/*
+ * The secret for one login to account a, the caller's (free it with
+ * secret_free): its password, or for auth = xoauth2/oauthbearer an access
+ * token, cached in the archive directory dir (NULL: not cached); flags
+ * are oauth2_get's.  Prints the error and what to check; returns 0 or
+ * the exit status.  In cmd_token.c.
+ */
+int	cmd_credential(const struct config *cfg, const struct account *a,
+	    const char *dir, unsigned flags, char **secretp);
+/* Warn when the account's oauth2_certificate expires soon or has. */
+void	cmd_oauth2_check(const struct account *a);
+/* After a refused OAuth2 login with text msg, print what to check. */
+void	cmd_login_hint(const struct account *a, const char *msg);
 /* Print "jharvest: msg" for err and return its code. */
 int	cmd_fail(const struct jh_err *err);
 

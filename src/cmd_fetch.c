@@ -16,9 +16,11 @@
 #include "config.h"
 #include "harvest.h"
 #include "log.h"
+#include "oauth2.h"
 #include "progress.h"
 #include "secret.h"
 #include "source.h"
+#include "stat.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -66,6 +68,25 @@ fetch_seen(void *ctx, const struct archive_source *key)
 		return -1;
 	}
 	return id != 0;
+}
+
+/* A folder whose UIDVALIDITY changed is fetched again: say so. */
+static void
+fetch_folder_selected(void *ctx, const char *folder, uint32_t uidvalidity)
+{
+	struct fetch_ctx *fc = ctx;
+	struct jh_err err = { 0 };
+	uint32_t old;
+	int changed;
+
+	if (archive_uidvalidity_changed(fc->ar, fc->acct->name, folder,
+	    uidvalidity, &changed, &old, &err) != JHARVEST_OK)
+		log_warnx("%s: %s", fc->acct->name, err.msg);
+	else if (changed)
+		log_warnx("%s: %s: UIDVALIDITY changed from %u to %u: the "
+		    "folder's messages are fetched again, and the archive "
+		    "keeps each original once", fc->acct->name, folder, old,
+		    uidvalidity);
 }
 
 static const struct remote_progress *
@@ -136,9 +157,27 @@ fetch_lock(const char *dir, int *fdp)
 	return 0;
 }
 
+/*
+ * Whether a failed OAuth2 session calls for a new token: the server
+ * refused the token (it expired or was revoked since it was obtained,
+ * perhaps after a reconnect), or ended the session because it expired.
+ */
+static int
+fetch_token_stale(const struct account *a, enum jh_status rc,
+    const struct jh_err *err)
+{
+	if (a->auth == AUTH_PASSWORD || a->oauth2.source == OAUTH2_FILE)
+		return 0;
+	if (rc == JH_ENOPERM)
+		return 1;
+	return rc == JH_ETEMP && (strcasestr(err->msg, "AccessTokenExpired")
+	    != NULL || strcasestr(err->msg, "token expired") != NULL);
+}
+
 static enum jh_status
 fetch_account(const struct config *cfg, const struct account *a,
-    struct archive *ar, size_t limit, int dry_run, int quiet)
+    const char *dir, struct archive *ar, size_t limit, int dry_run,
+    int quiet)
 {
 	struct fetch_ctx fc;
 	struct remote_opts ro;
@@ -150,7 +189,9 @@ fetch_account(const struct config *cfg, const struct account *a,
 	char *secret = NULL, size[32];
 	size_t deleted = 0;
 	double start = fetch_now();
-	int attempt;
+	char *cache = oauth2_cache_path(dir, a);
+	unsigned flags = 0;
+	int attempt, renewed = 0, r;
 
 	if (!a->tls_verify)
 		log_warnx("%s: tls_verify = no: the server's certificate is "
@@ -159,8 +200,7 @@ fetch_account(const struct config *cfg, const struct account *a,
 		log_warnx("%s: tls = none: the password and the mail cross "
 		    "the network in plain text (loopback test servers only)",
 		    a->name);
-	if (secret_password(a, cfg->insecure, &secret, &err) != JHARVEST_OK)
-		return cmd_fail(&err);
+	cmd_oauth2_check(a);
 
 	memset(&fc, 0, sizeof(fc));
 	fc.acct = a;
@@ -169,9 +209,9 @@ fetch_account(const struct config *cfg, const struct account *a,
 	progress_init(&fc.progress, quiet);
 	memset(&ro, 0, sizeof(ro));
 	ro.acct = a;
-	ro.secret = secret;
 	ro.seen = fetch_seen;
 	ro.seen_ctx = &fc;
+	ro.folder_selected = fetch_folder_selected;
 	ro.limit = limit;
 	ro.dry_run = dry_run;
 	memset(&ho, 0, sizeof(ho));
@@ -186,6 +226,16 @@ fetch_account(const struct config *cfg, const struct account *a,
 
 	for (attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
 		memset(&err, 0, sizeof(err));
+		/* A token for each connection: it may have expired since. */
+		secret_free(secret);
+		if ((r = cmd_credential(cfg, a, dir, flags, &secret)) != 0) {
+			secret = NULL;
+			rc = (enum jh_status)r;
+			err.msg[0] = '\0';	/* printed already */
+			break;
+		}
+		flags = 0;
+		ro.secret = secret;
 		rc = a->proto == PROTO_IMAP ? imap_open(&ro, &fc.src, &err) :
 		    pop3_open(&ro, &fc.src, &err);
 		if (rc == JHARVEST_OK)
@@ -196,6 +246,16 @@ fetch_account(const struct config *cfg, const struct account *a,
 			fc.ops->close(fc.src);
 		fc.src = NULL;
 		progress_end(&fc.progress);
+		if (!renewed && fetch_token_stale(a, rc, &err)) {
+			/* Once per run: a new token, then resume. */
+			log_warnx("%s: %s; getting a new access token and "
+			    "resuming", a->name, err.msg);
+			oauth2_forget(cache);
+			flags = OAUTH2_FRESH;
+			renewed = 1;
+			attempt--;
+			continue;
+		}
 		if (rc != JH_ETEMP || attempt == FETCH_ATTEMPTS)
 			break;
 		/* What was committed stays; the next attempt resumes. */
@@ -204,10 +264,17 @@ fetch_account(const struct config *cfg, const struct account *a,
 		sleep((unsigned)(attempt * attempt * 2));
 	}
 	secret_free(secret);
-	if (rc != JHARVEST_OK)
+	free(cache);
+	if (rc != JHARVEST_OK && err.msg[0] != '\0') {
 		log_error("%s: %s", a->name, err.msg);
+		cmd_login_hint(a, err.msg);
+	}
 	if (fc.seen_err != JHARVEST_OK)
 		rc = jh_status_worst(rc, fc.seen_err);
+	/* For `jharvest stat`: the last successful fetch and its summary. */
+	if (rc == JHARVEST_OK && !dry_run && stat_note_fetch(ar, a->name, &st,
+	    deleted, fetch_now() - start, &err) != JHARVEST_OK)
+		log_warnx("%s: %s", a->name, err.msg);
 	util_format_size(st.bytes, size, sizeof(size));
 	log_verbose("%s: %zu new, %zu duplicates, %zu deleted, %s, %.1f s%s",
 	    a->name, st.imported, st.duplicates, deleted, size,
@@ -289,13 +356,13 @@ cmd_fetch(const struct cmd_env *env, int argc, char **argv)
 	if (argc == 0)
 		for (i = 0; i < cfg->naccounts; i++)
 			rc = jh_status_worst(rc, fetch_account(cfg,
-			    &cfg->accounts[i], ar, (size_t)limit, dry_run,
-			    env->quiet));
+			    &cfg->accounts[i], dir, ar, (size_t)limit,
+			    dry_run, env->quiet));
 	else
 		for (i = 0; i < (size_t)argc; i++) {
 			a = config_account(cfg, argv[i]);
-			rc = jh_status_worst(rc, fetch_account(cfg, a, ar,
-			    (size_t)limit, dry_run, env->quiet));
+			rc = jh_status_worst(rc, fetch_account(cfg, a, dir,
+			    ar, (size_t)limit, dry_run, env->quiet));
 		}
 	archive_close(ar);
 	close(lockfd);

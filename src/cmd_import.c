@@ -19,7 +19,8 @@ enum { IMPORT_FORMAT = 256, IMPORT_SELF };
 #define IMPORT_BATCH_BYTES	((size_t)64 << 20)
 
 const struct cmd_opt import_opts[] = {
-	{ "format", IMPORT_FORMAT, "FMT", "auto, eml, mbox or maildir (default auto)" },
+	{ "format", IMPORT_FORMAT, "FMT",
+	  "auto, eml, mbox, mboxrd or maildir (default auto)" },
 	{ "self", IMPORT_SELF, "ADDR",
 	  "the journal mailbox's own address (repeatable)" },
 	{ NULL, 0, NULL, NULL }
@@ -74,7 +75,7 @@ cmd_import(const struct cmd_env *env, int argc, char **argv)
 			if ((fmt = local_format_from_name(arg)) == -1) {
 				free(self);
 				return cmd_usage_error(c, "--format %s: not "
-				    "auto, eml, mbox or maildir", arg);
+				    "auto, eml, mbox, mboxrd or maildir", arg);
 			}
 			break;
 		case IMPORT_SELF:

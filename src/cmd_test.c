@@ -27,6 +27,7 @@ cmd_test(const struct cmd_env *env, int argc, char **argv)
 	char *secret = NULL, size[32];
 	enum jh_status rc;
 	size_t i;
+	int r;
 
 	if (cmd_getopt(c, argc, argv, &arg) != -1)
 		return JH_EUSAGE;
@@ -43,9 +44,11 @@ cmd_test(const struct cmd_env *env, int argc, char **argv)
 	if (!a->tls_verify)
 		log_warnx("%s: tls_verify = no: the server's certificate is "
 		    "not checked", a->name);
-	if (secret_password(a, cfg->insecure, &secret, &err) != JHARVEST_OK) {
+	cmd_oauth2_check(a);
+	if ((r = cmd_credential(cfg, a, env->archive_dir ? env->archive_dir :
+	    cfg->archive, 0, &secret)) != 0) {
 		config_free(cfg);
-		return cmd_fail(&err);
+		return r;
 	}
 	ro.acct = a;
 	ro.secret = secret;
@@ -55,6 +58,7 @@ cmd_test(const struct cmd_env *env, int argc, char **argv)
 	secret_free(secret);
 	if (rc != JHARVEST_OK) {
 		log_error("%s: %s", a->name, err.msg);
+		cmd_login_hint(a, err.msg);
 		config_free(cfg);
 		return (int)rc;
 	}

@@ -20,8 +20,20 @@
 static const char *const account_keys[] = {
 	"url", "folders", "user", "auth", "password_file",
 	"password_command", "ca_file", "tls_verify", "tls", "delete",
-	"tenant", "self", "timeout", "batch_count", "batch_bytes", NULL
+	"tenant", "self", "timeout", "batch_count", "batch_bytes",
+	"oauth2_provider", "oauth2_tenant", "oauth2_token_command",
+	"oauth2_token_file", "oauth2_token_url", "oauth2_client_id",
+	"oauth2_client_secret_file", "oauth2_certificate",
+	"oauth2_private_key", "oauth2_scope", "oauth2_refresh_token_file",
+	"oauth2_certificate_warn_days", NULL
 };
+
+/* Presets: token endpoint (%s: the tenant) and scope. */
+#define CONFIG_MS_TOKEN_URL \
+	"https://login.microsoftonline.com/%s/oauth2/v2.0/token"
+#define CONFIG_MS_SCOPE		"https://outlook.office365.com/.default"
+#define CONFIG_GOOGLE_TOKEN_URL	"https://oauth2.googleapis.com/token"
+#define CONFIG_GOOGLE_SCOPE	"https://mail.google.com/"
 
 static const char *const archive_keys[] = {
 	"path", "insecure_permissions", NULL
@@ -52,6 +64,16 @@ config_free_account(struct account *a)
 	free(a->ca_file);
 	free(a->tenant);
 	config_free_list(a->self);
+	free(a->oauth2.tenant);
+	free(a->oauth2.token_command);
+	free(a->oauth2.token_file);
+	free(a->oauth2.token_url);
+	free(a->oauth2.client_id);
+	free(a->oauth2.client_secret_file);
+	free(a->oauth2.certificate);
+	free(a->oauth2.private_key);
+	free(a->oauth2.scope);
+	free(a->oauth2.refresh_token_file);
 }
 
 void
@@ -225,9 +247,7 @@ config_check_keys(struct config_ctx *c, const char *group,
 			if (strcmp(keys[i], known[k]) == 0)
 				break;
 		if (known[k] == NULL) {
-			rc = config_bad(c, group, keys[i], strncmp(keys[i],
-			    "oauth2_", 7) == 0 ? "OAuth2 is not supported "
-			    "by this version of jharvest" : "unknown key");
+			rc = config_bad(c, group, keys[i], "unknown key");
 			break;
 		}
 	}
@@ -304,6 +324,142 @@ config_url(struct config_ctx *c, const char *group, struct account *a)
 	return JHARVEST_OK;
 }
 
+/* The oauth2_* keys: presets, then exactly one token source. */
+static enum jh_status
+config_oauth2(struct config_ctx *c, const char *group, struct account *a)
+{
+	struct account_oauth2 *o = &a->oauth2;
+	unsigned long long n;
+	enum jh_status rc;
+	gchar **keys;
+	size_t i;
+	int any = 0;
+	char *v;
+
+	keys = g_key_file_get_keys(c->kf, group, NULL, NULL);
+	for (i = 0; keys != NULL && keys[i] != NULL; i++)
+		if (strncmp(keys[i], "oauth2_", 7) == 0)
+			any = 1;
+	g_strfreev(keys);
+	if (a->auth == AUTH_PASSWORD) {
+		if (any)
+			return config_bad(c, group, "auth", "oauth2_* keys "
+			    "need auth = xoauth2 or oauthbearer");
+		return JHARVEST_OK;
+	}
+	if (a->password_file != NULL || a->password_command != NULL)
+		return config_bad(c, group, a->password_file != NULL ?
+		    "password_file" : "password_command", "not used with "
+		    "auth = xoauth2 or oauthbearer: give an oauth2_* token "
+		    "source");
+	if (a->auth == AUTH_OAUTHBEARER && a->proto == PROTO_IMAP)
+		return config_bad(c, group, "auth", "oauthbearer is offered "
+		    "for POP3 only; use xoauth2 over IMAP");
+	if ((v = config_string(c, group, "oauth2_provider")) != NULL) {
+		if (strcasecmp(v, "microsoft") == 0)
+			o->provider = OAUTH2_PROVIDER_MICROSOFT;
+		else if (strcasecmp(v, "google") == 0)
+			o->provider = OAUTH2_PROVIDER_GOOGLE;
+		free(v);
+		if (o->provider == OAUTH2_PROVIDER_NONE)
+			return config_bad(c, group, "oauth2_provider", "not "
+			    "microsoft or google");
+	}
+	o->tenant = config_string(c, group, "oauth2_tenant");
+	o->token_command = config_string(c, group, "oauth2_token_command");
+	o->token_file = config_string(c, group, "oauth2_token_file");
+	o->token_url = config_string(c, group, "oauth2_token_url");
+	o->client_id = config_string(c, group, "oauth2_client_id");
+	o->client_secret_file = config_string(c, group,
+	    "oauth2_client_secret_file");
+	o->certificate = config_string(c, group, "oauth2_certificate");
+	o->private_key = config_string(c, group, "oauth2_private_key");
+	o->scope = config_string(c, group, "oauth2_scope");
+	o->refresh_token_file = config_string(c, group,
+	    "oauth2_refresh_token_file");
+	if ((rc = config_number(c, group, "oauth2_certificate_warn_days", 30,
+	    3650, &n)) != JHARVEST_OK)
+		return rc;
+	o->cert_warn_days = (unsigned)n;
+
+	if (o->token_command != NULL || o->token_file != NULL) {
+		if (o->token_command != NULL && o->token_file != NULL)
+			return config_bad(c, group, "oauth2_token_file",
+			    "give either oauth2_token_command or "
+			    "oauth2_token_file, not both");
+		if (o->client_id != NULL || o->refresh_token_file != NULL ||
+		    o->client_secret_file != NULL || o->certificate != NULL)
+			return config_bad(c, group, o->token_command != NULL ?
+			    "oauth2_token_command" : "oauth2_token_file",
+			    "a ready token excludes the built-in grants "
+			    "(oauth2_client_id and its keys)");
+		o->source = o->token_command != NULL ? OAUTH2_COMMAND :
+		    OAUTH2_FILE;
+		return JHARVEST_OK;
+	}
+	if (o->client_id == NULL)
+		return config_bad(c, group, "oauth2_client_id", "missing: "
+		    "auth = xoauth2 needs oauth2_token_command, "
+		    "oauth2_token_file, or oauth2_client_id with a client "
+		    "secret, a certificate or a refresh token");
+	if (o->certificate != NULL && o->client_secret_file != NULL)
+		return config_bad(c, group, "oauth2_certificate", "give "
+		    "either oauth2_certificate or oauth2_client_secret_file, "
+		    "not both");
+	if (o->private_key != NULL && o->certificate == NULL)
+		return config_bad(c, group, "oauth2_private_key", "needs "
+		    "oauth2_certificate");
+	if (o->refresh_token_file != NULL) {
+		if (o->certificate != NULL)
+			return config_bad(c, group, "oauth2_certificate",
+			    "not used with oauth2_refresh_token_file");
+		o->source = OAUTH2_REFRESH;
+	} else if (o->certificate != NULL)
+		o->source = OAUTH2_CERT;
+	else if (o->client_secret_file != NULL)
+		o->source = OAUTH2_SECRET;
+	else
+		return config_bad(c, group, "oauth2_client_id", "needs "
+		    "oauth2_client_secret_file, oauth2_certificate or "
+		    "oauth2_refresh_token_file");
+	if (o->certificate != NULL && o->private_key == NULL)
+		o->private_key = xstrdup(o->certificate);
+
+	switch (o->provider) {
+	case OAUTH2_PROVIDER_MICROSOFT:
+		if (o->token_url == NULL) {
+			if (o->tenant == NULL)
+				return config_bad(c, group, "oauth2_tenant",
+				    "missing: oauth2_provider = microsoft "
+				    "needs the directory (tenant) id or "
+				    "domain");
+			o->token_url = xasprintf(CONFIG_MS_TOKEN_URL,
+			    o->tenant);
+		}
+		if (o->scope == NULL)
+			o->scope = xstrdup(CONFIG_MS_SCOPE);
+		break;
+	case OAUTH2_PROVIDER_GOOGLE:
+		if (o->token_url == NULL)
+			o->token_url = xstrdup(CONFIG_GOOGLE_TOKEN_URL);
+		if (o->scope == NULL)
+			o->scope = xstrdup(CONFIG_GOOGLE_SCOPE);
+		break;
+	default:
+		break;
+	}
+	if (o->token_url == NULL)
+		return config_bad(c, group, "oauth2_token_url", "missing: set "
+		    "it, or oauth2_provider = microsoft or google");
+	if (strncasecmp(o->token_url, "https://", 8) != 0)
+		return config_bad(c, group, "oauth2_token_url", "not an "
+		    "https:// URL");
+	if (o->scope == NULL && o->source != OAUTH2_REFRESH)
+		return config_bad(c, group, "oauth2_scope", "missing: the "
+		    "client-credentials grant needs a scope");
+	return JHARVEST_OK;
+}
+
 static enum jh_status
 config_account_parse(struct config_ctx *c, const char *group,
     struct account *a)
@@ -338,10 +494,14 @@ config_account_parse(struct config_ctx *c, const char *group,
 		return config_bad(c, group, "user", "missing");
 	a->auth = AUTH_PASSWORD;
 	if ((v = config_string(c, group, "auth")) != NULL) {
-		if (strcasecmp(v, "password") != 0) {
+		if (strcasecmp(v, "xoauth2") == 0)
+			a->auth = AUTH_XOAUTH2;
+		else if (strcasecmp(v, "oauthbearer") == 0)
+			a->auth = AUTH_OAUTHBEARER;
+		else if (strcasecmp(v, "password") != 0) {
 			free(v);
-			return config_bad(c, group, "auth", "only password is "
-			    "supported by this version of jharvest");
+			return config_bad(c, group, "auth", "not password, "
+			    "xoauth2 or oauthbearer");
 		}
 		free(v);
 	}
@@ -350,6 +510,8 @@ config_account_parse(struct config_ctx *c, const char *group,
 	if (a->password_file != NULL && a->password_command != NULL)
 		return config_bad(c, group, "password_command", "give either "
 		    "password_file or password_command, not both");
+	if ((rc = config_oauth2(c, group, a)) != JHARVEST_OK)
+		return rc;
 	a->ca_file = config_string(c, group, "ca_file");
 	if ((rc = config_bool(c, group, "tls_verify", 1, &a->tls_verify)) ||
 	    (rc = config_bool(c, group, "delete", 0, &a->delete)))

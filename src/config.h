@@ -24,6 +24,39 @@ enum account_auth {
 	AUTH_OAUTHBEARER
 };
 
+/* Where an OAuth2 account's access token comes from. */
+enum oauth2_source {
+	OAUTH2_NONE = 0,	/* auth = password */
+	OAUTH2_COMMAND,		/* oauth2_token_command */
+	OAUTH2_FILE,		/* oauth2_token_file */
+	OAUTH2_SECRET,		/* client credentials, client secret */
+	OAUTH2_CERT,		/* client credentials, JWT assertion */
+	OAUTH2_REFRESH		/* refresh-token grant */
+};
+
+enum oauth2_provider {
+	OAUTH2_PROVIDER_NONE = 0,
+	OAUTH2_PROVIDER_MICROSOFT,
+	OAUTH2_PROVIDER_GOOGLE
+};
+
+/* The oauth2_* keys of an account; strings owned, NULL when absent. */
+struct account_oauth2 {
+	enum oauth2_source	 source;	/* derived from the keys */
+	enum oauth2_provider	 provider;
+	char			*tenant;	/* microsoft: directory id */
+	char			*token_command;	/* run without a shell */
+	char			*token_file;
+	char			*token_url;	/* preset or oauth2_token_url */
+	char			*client_id;
+	char			*client_secret_file;
+	char			*certificate;	/* PEM, for the assertion */
+	char			*private_key;	/* PEM; default: certificate */
+	char			*scope;		/* preset or oauth2_scope */
+	char			*refresh_token_file; /* rewritten on rotation */
+	unsigned		 cert_warn_days;	/* default 30 */
+};
+
 struct account {
 	char			*name;		/* owned: [account NAME] */
 	char			*url;		/* owned, as written */
@@ -50,6 +83,7 @@ struct account {
 	unsigned		 timeout;	/* seconds per read, default 60 */
 	size_t			 batch_count;	/* default 200 */
 	size_t			 batch_bytes;	/* default 32 MiB */
+	struct account_oauth2	 oauth2;	/* auth = xoauth2|oauthbearer */
 };
 
 struct config {

@@ -61,6 +61,9 @@ log_verbose_enabled(void)
 	return log_level >= LOG_LEVEL_VERBOSE;
 }
 
+static void	log_emit(int, const char *, va_list, const char *)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(int prio, const char *fmt, va_list ap, const char *why)
 {

@@ -16,6 +16,12 @@ static const struct cmd commands[] = {
 	  fetch_opts },
 	{ "test", cmd_test, "ACCOUNT",
 	  "connect, log in and list folders; change nothing", test_opts },
+	{ "stat", cmd_stat, "[ACCOUNT...]",
+	  "journal mailbox size, backlog and harvest health; read-only",
+	  stat_opts },
+	{ "token", cmd_token, "ACCOUNT",
+	  "get an OAuth2 access token and show its expiry, audience and "
+	  "scopes", token_opts },
 	{ "import", cmd_import, "PATH...",
 	  "import .eml files, directories, mbox files and Maildirs "
 	  "(- reads standard input)", import_opts },
@@ -29,6 +35,21 @@ static const struct cmd commands[] = {
 	{ "show", cmd_show, "ID", "show one record's metadata", show_opts },
 	{ "cat", cmd_cat, "ID", "write the original's exact bytes",
 	  cat_opts },
+	{ "verify", cmd_verify, "",
+	  "re-hash every blob, check the hash chain and the indexes",
+	  verify_opts },
+	{ "dump", cmd_dump, "[FILE|-]",
+	  "write the whole archive as a portable stream", dump_opts },
+	{ "load", cmd_load, "[FILE|-]",
+	  "restore a dump into a new archive", load_opts },
+	{ "export", cmd_export, "[DEST|-]",
+	  "export matching messages as mbox, Maildir, .eml files or NDJSON",
+	  export_opts },
+	{ "prune", cmd_prune, "",
+	  "remove records older than a retention period, except held ones",
+	  prune_opts },
+	{ "hold", cmd_hold, "add NAME | list | release NAME",
+	  "legal holds: records they cover are never pruned", hold_opts },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

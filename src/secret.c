@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Passwords from a file, a command (no shell) or the environment. */
+/* Passwords and tokens from a file, a command (no shell) or the environment. */
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -38,67 +38,119 @@ secret_first_line(const char *buf, size_t len)
 	return n == 0 ? NULL : xstrndup(buf, n);
 }
 
-static enum jh_status
-secret_from_file(const struct account *a, int insecure_ok, char **sp,
-    struct jh_err *err)
+enum jh_status
+secret_read_file(const struct account *a, const char *key, const char *path,
+    int insecure_ok, char **sp, struct jh_err *err)
 {
 	char buf[SECRET_MAX];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(a->password_file, O_RDONLY | O_CLOEXEC)) == -1)
-		return jh_err_set(err, JH_ECONFIG, errno, "%s: password_file "
-		    "%s: %s", a->name, a->password_file, strerror(errno));
+	*sp = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return jh_err_set(err, JH_ECONFIG, errno, "%s: %s %s: %s",
+		    a->name, key, path, strerror(errno));
 	if (fstat(fd, &st) == -1 || ((st.st_mode & (S_IRGRP | S_IROTH)) &&
 	    !insecure_ok)) {
 		close(fd);
-		return jh_err_set(err, JH_ECONFIG, 0, "%s: password_file %s: "
+		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: "
 		    "readable by group or others: chmod 600 it, or set "
-		    "insecure_permissions = yes", a->name, a->password_file);
+		    "insecure_permissions = yes", a->name, key, path);
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0)
-		return jh_err_set(err, JH_ECONFIG, errno, "%s: password_file "
-		    "%s: %s", a->name, a->password_file, strerror(errno));
+		return jh_err_set(err, JH_ECONFIG, errno, "%s: %s %s: %s",
+		    a->name, key, path, strerror(errno));
 	*sp = secret_first_line(buf, (size_t)n);
 	explicit_bzero(buf, sizeof(buf));
 	if (*sp == NULL)
-		return jh_err_set(err, JH_ECONFIG, 0, "%s: password_file %s: "
-		    "empty", a->name, a->password_file);
+		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: empty",
+		    a->name, key, path);
 	return JHARVEST_OK;
 }
 
+enum jh_status
+secret_write_file(const char *path, const char *data, size_t len,
+    struct jh_err *err)
+{
+	char *tmp;
+	size_t off = 0;
+	ssize_t n;
+	int fd, e;
+
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1)
+		goto fail;
+	while (off < len) {
+		n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return JHARVEST_OK;
+fail:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	free(tmp);
+	return jh_err_set(err, JH_EIO, e, "%s: %s", path, strerror(e));
+}
+
 static enum jh_status
-secret_from_command(const struct account *a, char **sp, struct jh_err *err)
+secret_from_file(const struct account *a, int insecure_ok, char **sp,
+    struct jh_err *err)
+{
+	return secret_read_file(a, "password_file", a->password_file,
+	    insecure_ok, sp, err);
+}
+
+static enum jh_status
+secret_run(const struct account *a, const char *key, const char *cmd,
+    char **sp, struct jh_err *err)
 {
 	GError *gerr = NULL;
 	gchar **argv = NULL, *out = NULL;
 	gint status = 0;
 	enum jh_status rc = JHARVEST_OK;
 
-	if (!g_shell_parse_argv(a->password_command, NULL, &argv, &gerr)) {
-		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: password_command: %s",
-		    a->name, gerr->message);
+	*sp = NULL;
+	if (!g_shell_parse_argv(cmd, NULL, &argv, &gerr)) {
+		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: %s: %s",
+		    a->name, key, gerr->message);
 		goto out;
 	}
 	/* stderr goes to ours, so the command's own complaints are seen. */
 	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
 	    G_SPAWN_CHILD_INHERITS_STDIN,
 	    NULL, NULL, &out, NULL, &status, &gerr)) {
-		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: password_command "
-		    "%s: %s", a->name, argv[0], gerr->message);
+		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: %s "
+		    "%s: %s", a->name, key, argv[0], gerr->message);
 		goto out;
 	}
 	if (!g_spawn_check_wait_status(status, NULL)) {
-		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: password_command %s "
-		    "failed (status %d)", a->name, argv[0], status);
+		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s "
+		    "failed (status %d)", a->name, key, argv[0], status);
 		goto out;
 	}
 	if ((*sp = secret_first_line(out, strlen(out))) == NULL)
-		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: password_command %s "
-		    "printed nothing", a->name, argv[0]);
+		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s "
+		    "printed nothing", a->name, key, argv[0]);
 out:
 	if (out != NULL) {
 		explicit_bzero(out, strlen(out));
@@ -121,7 +173,8 @@ secret_password(const struct account *a, int insecure_ok, char **sp,
 	if (a->password_file != NULL)
 		return secret_from_file(a, insecure_ok, sp, err);
 	if (a->password_command != NULL)
-		return secret_from_command(a, sp, err);
+		return secret_run(a, "password_command", a->password_command,
+		    sp, err);
 	var = xasprintf("JHARVEST_PASSWORD_%s", a->name);
 	for (p = var + 18; *p != '\0'; p++)
 		*p = isalnum((unsigned char)*p) ?
@@ -136,4 +189,22 @@ secret_password(const struct account *a, int insecure_ok, char **sp,
 	    "or password_command, or %s in the environment", a->name, var);
 	free(var);
 	return JH_ECONFIG;
+}
+
+enum jh_status
+secret_token(const struct account *a, int insecure_ok, char **sp,
+    struct jh_err *err)
+{
+	*sp = NULL;
+	switch (a->oauth2.source) {
+	case OAUTH2_COMMAND:
+		return secret_run(a, "oauth2_token_command",
+		    a->oauth2.token_command, sp, err);
+	case OAUTH2_FILE:
+		return secret_read_file(a, "oauth2_token_file",
+		    a->oauth2.token_file, insecure_ok, sp, err);
+	default:
+		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: no token command "
+		    "or file", a->name);
+	}
 }

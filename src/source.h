@@ -4,6 +4,7 @@
 #define JHARVEST_SOURCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "archive.h"
 #include "err.h"
@@ -55,6 +56,12 @@ struct remote_opts {
 	int			(*seen)(void *ctx,
 				    const struct archive_source *key);
 	void			*seen_ctx;
+	/*
+	 * IMAP: called with seen_ctx once a folder is selected, before
+	 * anything of it is handed out; may be NULL.
+	 */
+	void			(*folder_selected)(void *ctx,
+				    const char *folder, uint32_t uidvalidity);
 	size_t			 limit;		/* fetch at most; 0 = all */
 	int			 dry_run;	/* never change the mailbox */
 };
@@ -110,11 +117,72 @@ const struct remote_progress *pop3_progress(const struct source *s);
 enum jh_status	pop3_probe(const struct remote_opts *o,
 		    struct remote_probe **pp, struct jh_err *err);
 
+/*
+ * `jharvest stat`: what a journal mailbox holds, measured read-only
+ * (IMAP: STATUS, EXAMINE, UID FETCH of sizes, flags and dates; POP3:
+ * STAT, UIDL, LIST).  Nothing on the server changes, not even \Seen.
+ */
+#define REMOTE_STAT_HOURS	24
+
+struct remote_stat_folder {
+	char		*name;		/* owned */
+	uint32_t	 uidvalidity;	/* IMAP; 0 for POP3 */
+	int		 harvested;	/* a folder of the account: the
+					   archive fields below are set */
+	unsigned long	 messages;
+	long		 unseen;	/* STATUS UNSEEN; -1 unknown */
+	unsigned long long bytes;
+	const char	*size_source;	/* static: "status-size" (RFC 8438),
+					   "rfc822-size" (summed), "stat" */
+	unsigned long	 deleted;	/* flagged \Deleted, not expunged */
+	unsigned long long deleted_bytes;
+	int64_t		 oldest, newest; /* INTERNALDATE, epoch s; 0 unknown */
+	/* Arrivals by INTERNALDATE: [0] the last hour before now, ... */
+	unsigned long	 arrivals[REMOTE_STAT_HOURS];
+	unsigned long	 archived;	/* in the archive and still here */
+	unsigned long long archived_bytes;
+	unsigned long	 pending;	/* not archived yet */
+	unsigned long long pending_bytes;
+	int64_t		 oldest_pending; /* INTERNALDATE; 0 none or unknown */
+};
+
+/* One resource of a quota root (RFC 9208): STORAGE is in KiB. */
+struct remote_quota {
+	char		*root;		/* owned */
+	char		*resource;	/* owned: "STORAGE", "MESSAGE", ... */
+	unsigned long long usage, limit;
+};
+
+struct remote_stat {
+	char			*capabilities;	/* owned; as announced */
+	int			 has_quota;	/* QUOTA announced */
+	int			 has_status_size; /* STATUS=SIZE announced */
+	struct remote_stat_folder *folders;	/* owned array */
+	size_t			 nfolders;
+	struct remote_quota	*quotas;	/* owned array */
+	size_t			 nquotas;
+};
+void		remote_stat_free(struct remote_stat *st);	/* NULL-safe */
+
+/*
+ * Measure the folders of o->acct (with all_folders, every selectable
+ * folder; only the account's own are "harvested").  o->seen, when set,
+ * says which messages the archive holds; now is the reference for ages
+ * and arrivals.  The caller frees *stp.  Status codes as for imap_open;
+ * JH_EIO when o->seen fails.
+ */
+enum jh_status	imap_stat(const struct remote_opts *o, int all_folders,
+		    int64_t now, struct remote_stat **stp, struct jh_err *err);
+/* POP3: STAT, UIDL and LIST; no dates, flags or unseen counts. */
+enum jh_status	pop3_stat(const struct remote_opts *o,
+		    struct remote_stat **stp, struct jh_err *err);
+
 enum local_format {
 	LOCAL_AUTO = 0,
 	LOCAL_EML,
 	LOCAL_MBOX,
-	LOCAL_MAILDIR
+	LOCAL_MAILDIR,
+	LOCAL_MBOXRD	/* mboxrd (export's): >From lines unquoted */
 };
 
 /*

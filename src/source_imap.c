@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
@@ -649,6 +650,8 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 			s->prog.bytes_total -= f->sizes[i];
 	}
 	f->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
+	if (s->o.folder_selected != NULL)
+		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity);
 	free(f->uids);
 	free(f->sizes);
 	f->uids = f->sizes = NULL;
@@ -1369,4 +1372,493 @@ remote_probe_free(struct remote_probe *p)
 	free(p->peer);
 	free(p->capabilities);
 	free(p);
+}
+
+/*
+ * `jharvest stat`: STATUS, GETQUOTAROOT and one UID FETCH of sizes,
+ * flags and dates per folder, under EXAMINE; nothing changes.
+ */
+
+/*
+ * RFC 8438 STATUS=SIZE: libetpan does not know the SIZE status item, so
+ * this extension parses "SIZE <number>" where it meets an unknown one.
+ */
+static int
+imap_size_ext_parse(int calling, mailstream *fd, MMAPString *buffer,
+    struct mailimap_parser_context *pctx, size_t *indx,
+    struct mailimap_extension_data **result, size_t rate,
+    progress_function *fn);
+static void
+imap_size_ext_free(struct mailimap_extension_data *d)
+{
+	if (d == NULL)
+		return;
+	free(d->ext_data);
+	free(d);
+}
+
+static struct mailimap_extension_api imap_size_ext = {
+	.ext_name = "STATUS=SIZE",
+	.ext_id = -1,
+	.ext_parser = imap_size_ext_parse,
+	.ext_free = imap_size_ext_free,
+};
+
+static int
+imap_size_ext_parse(int calling, mailstream *fd, MMAPString *buffer,
+    struct mailimap_parser_context *pctx, size_t *indx,
+    struct mailimap_extension_data **result, size_t rate,
+    progress_function *fn)
+{
+	const char *p;
+	unsigned long long v = 0;
+	unsigned long long *vp;
+	size_t i, n;
+
+	(void)fd;
+	(void)pctx;
+	(void)rate;
+	(void)fn;
+	if (calling != MAILIMAP_EXTENDED_PARSER_STATUS_ATT)
+		return MAILIMAP_ERROR_PARSE;
+	i = *indx;
+	p = buffer->str;
+	if (buffer->len < i + 6 || strncasecmp(p + i, "SIZE ", 5) != 0)
+		return MAILIMAP_ERROR_PARSE;
+	i += 5;
+	for (n = 0; i < buffer->len && p[i] >= '0' && p[i] <= '9' && n < 20;
+	    i++, n++)
+		v = v * 10 + (unsigned long long)(p[i] - '0');
+	if (n == 0)
+		return MAILIMAP_ERROR_PARSE;
+	vp = xmalloc(sizeof(*vp));
+	*vp = v;
+	if ((*result = mailimap_extension_data_new(&imap_size_ext, 0,
+	    vp)) == NULL) {
+		free(vp);
+		return MAILIMAP_ERROR_MEMORY;
+	}
+	*indx = i;
+	return MAILIMAP_NO_ERROR;
+}
+
+struct imap_stat_ctx {
+	struct source			*s;
+	struct remote_stat_folder	*f;
+	int64_t				 now;
+	int				 seen_failed;
+	uint32_t			 bad_uid;
+};
+
+/* INTERNALDATE to epoch seconds; dt_zone is +hhmm as a number. */
+static int64_t
+imap_date_epoch(const struct mailimap_date_time *d)
+{
+	struct tm tm;
+	int64_t t;
+	int z, off;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	t = (int64_t)timegm(&tm);
+	z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	off = (z / 100) * 3600 + (z % 100) * 60;
+	return d->dt_zone < 0 ? t + off : t - off;
+}
+
+static void
+imap_stat_att_cb(struct mailimap_msg_att *att, void *ctx)
+{
+	struct imap_stat_ctx *c = ctx;
+	struct remote_stat_folder *f = c->f;
+	struct mailimap_msg_att_item *item;
+	struct mailimap_msg_att_static *st;
+	struct mailimap_flag_fetch *ff;
+	struct archive_source key;
+	struct imap_folder kf;
+	clistiter *it, *jt;
+	uint32_t uid = 0, size = 0;
+	int64_t date = 0, age;
+	int deleted = 0, seen;
+
+	for (it = clist_begin(att->att_list); it != NULL;
+	    it = clist_next(it)) {
+		item = clist_content(it);
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
+			if (item->att_data.att_dyn == NULL ||
+			    item->att_data.att_dyn->att_list == NULL)
+				continue;
+			for (jt = clist_begin(item->att_data.att_dyn->
+			    att_list); jt != NULL; jt = clist_next(jt)) {
+				ff = clist_content(jt);
+				if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER &&
+				    ff->fl_flag != NULL &&
+				    ff->fl_flag->fl_type ==
+				    MAILIMAP_FLAG_DELETED)
+					deleted = 1;
+			}
+			continue;
+		}
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		switch (st->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			uid = st->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			size = st->att_data.att_rfc822_size;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			if (st->att_data.att_internal_date != NULL)
+				date = imap_date_epoch(
+				    st->att_data.att_internal_date);
+			break;
+		default:
+			break;
+		}
+	}
+	if (uid == 0)
+		return;
+	if (f->size_source == NULL || strcmp(f->size_source,
+	    "status-size") != 0)
+		f->bytes += size;
+	if (deleted) {
+		f->deleted++;
+		f->deleted_bytes += size;
+	}
+	if (date != 0) {
+		if (f->oldest == 0 || date < f->oldest)
+			f->oldest = date;
+		if (date > f->newest)
+			f->newest = date;
+		age = c->now - date;
+		if (age >= 0 && age < (int64_t)REMOTE_STAT_HOURS * 3600)
+			f->arrivals[age / 3600]++;
+	}
+	if (!f->harvested)
+		return;
+	memset(&kf, 0, sizeof(kf));
+	kf.name = f->name;
+	kf.uidvalidity = f->uidvalidity;
+	imap_key(c->s, &kf, uid, &key);
+	seen = c->s->o.seen != NULL ? c->s->o.seen(c->s->o.seen_ctx, &key) :
+	    0;
+	if (seen < 0) {
+		if (!c->seen_failed)
+			c->bad_uid = uid;
+		c->seen_failed = 1;
+		return;
+	}
+	if (seen) {
+		f->archived++;
+		f->archived_bytes += size;
+		return;
+	}
+	f->pending++;
+	f->pending_bytes += size;
+	if (date != 0 && (f->oldest_pending == 0 || date < f->oldest_pending))
+		f->oldest_pending = date;
+}
+
+/* STATUS (MESSAGES UNSEEN UIDVALIDITY), then SIZE where announced. */
+static enum jh_status
+imap_stat_status(struct source *s, struct remote_stat *rs,
+    struct remote_stat_folder *f, struct jh_err *err)
+{
+	struct mailimap_mailbox_data_status *st = NULL;
+	struct mailimap_status_att_list *al;
+	struct mailimap_status_info *info;
+	struct mailimap_extension_data *ed;
+	clistiter *it;
+	char what[160], *cmd, *q;
+	const char *p;
+	size_t n;
+	int r;
+
+	if ((al = mailimap_status_att_list_new_empty()) == NULL ||
+	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_MESSAGES) !=
+	    MAILIMAP_NO_ERROR ||
+	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UNSEEN) !=
+	    MAILIMAP_NO_ERROR ||
+	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY) !=
+	    MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	r = mailimap_status(s->imap, f->name, al, &st);
+	mailimap_status_att_list_free(al);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: status", f->name);
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	}
+	for (it = st->st_info_list != NULL ? clist_begin(st->st_info_list) :
+	    NULL; it != NULL; it = clist_next(it)) {
+		info = clist_content(it);
+		if (info->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+			f->messages = info->st_value;
+		else if (info->st_att == MAILIMAP_STATUS_ATT_UNSEEN)
+			f->unseen = info->st_value;
+		else if (info->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
+			f->uidvalidity = info->st_value;
+	}
+	mailimap_mailbox_data_status_free(st);
+	f->size_source = "rfc822-size";
+	if (!rs->has_status_size)
+		return JHARVEST_OK;
+
+	/* STATUS "name" (SIZE): a quoted string, escaped. */
+	n = strlen(f->name);
+	cmd = xmalloc(2 * n + 32);
+	q = cmd + snprintf(cmd, 2 * n + 32, "STATUS \"");
+	for (p = f->name; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			*q++ = '\\';
+		*q++ = *p;
+	}
+	memcpy(q, "\" (SIZE)", 9);
+	r = mailimap_custom_command(s->imap, cmd);
+	free(cmd);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (s->broken)
+			return imap_error(s, r, JH_ETEMP, "status size", err);
+		log_debug(DEBUG_FLAG, "%s: %s: STATUS SIZE refused: %s",
+		    s->where, f->name, imap_resp(s));
+		return JHARVEST_OK;
+	}
+	st = s->imap->imap_response_info != NULL ?
+	    s->imap->imap_response_info->rsp_status : NULL;
+	for (it = st != NULL && st->st_info_list != NULL ?
+	    clist_begin(st->st_info_list) : NULL; it != NULL;
+	    it = clist_next(it)) {
+		info = clist_content(it);
+		ed = info->st_ext_data;
+		if (info->st_att == MAILIMAP_STATUS_ATT_EXTENSION &&
+		    ed != NULL && ed->ext_extension == &imap_size_ext &&
+		    ed->ext_data != NULL) {
+			f->bytes = *(unsigned long long *)ed->ext_data;
+			f->size_source = "status-size";
+		}
+	}
+	return JHARVEST_OK;
+}
+
+/* GETQUOTAROOT name: new (root, resource) pairs into rs->quotas. */
+static enum jh_status
+imap_stat_quota(struct source *s, struct remote_stat *rs, const char *name,
+    struct jh_err *err)
+{
+	struct mailimap_quota_complete_data *qd = NULL;
+	struct mailimap_quota_quota_data *q;
+	struct mailimap_quota_quota_resource *res;
+	clistiter *it, *jt;
+	char what[160];
+	size_t i;
+	int r;
+
+	r = mailimap_quota_getquotaroot(s->imap, name, &qd);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (s->broken) {
+			snprintf(what, sizeof(what), "%s: getquotaroot", name);
+			return imap_error(s, r, JH_ETEMP, what, err);
+		}
+		log_debug(DEBUG_FLAG, "%s: %s: GETQUOTAROOT refused: %s",
+		    s->where, name, imap_resp(s));
+		return JHARVEST_OK;
+	}
+	for (it = qd != NULL && qd->quota_list != NULL ?
+	    clist_begin(qd->quota_list) : NULL; it != NULL;
+	    it = clist_next(it)) {
+		q = clist_content(it);
+		for (jt = q->quota_list != NULL ? clist_begin(q->quota_list) :
+		    NULL; jt != NULL; jt = clist_next(jt)) {
+			res = clist_content(jt);
+			for (i = 0; i < rs->nquotas; i++)
+				if (strcmp(rs->quotas[i].root,
+				    q->quotaroot ? q->quotaroot : "") == 0 &&
+				    strcasecmp(rs->quotas[i].resource,
+				    res->resource_name) == 0)
+					break;
+			if (i < rs->nquotas)
+				continue;
+			rs->quotas = xreallocarray(rs->quotas,
+			    rs->nquotas + 1, sizeof(*rs->quotas));
+			rs->quotas[i].root = xstrdup(q->quotaroot ?
+			    q->quotaroot : "");
+			rs->quotas[i].resource = xstrdup(res->resource_name);
+			rs->quotas[i].usage = res->usage;
+			rs->quotas[i].limit = res->limit;
+			rs->nquotas++;
+		}
+	}
+	if (qd != NULL)
+		mailimap_quota_complete_data_free(qd);
+	return JHARVEST_OK;
+}
+
+static enum jh_status
+imap_stat_folder(struct source *s, struct remote_stat *rs,
+    struct remote_stat_folder *f, int64_t now, struct jh_err *err)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	struct imap_stat_ctx c;
+	enum jh_status rc;
+	clist *res = NULL;
+	char what[160];
+	int r;
+
+	f->unseen = -1;
+	if ((rc = imap_stat_status(s, rs, f, err)) != JHARVEST_OK)
+		return rc;
+	if (rs->has_quota && (rc = imap_stat_quota(s, rs, f->name, err)) !=
+	    JHARVEST_OK)
+		return rc;
+	s->selected = NULL;
+	if ((rc = imap_select(s, f->name, err)) != JHARVEST_OK)
+		return rc;
+	/* What EXAMINE says wins over STATUS: it is the same snapshot. */
+	f->messages = s->imap->imap_selection_info->sel_exists;
+	f->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
+	if (f->messages == 0)
+		return JHARVEST_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.f = f;
+	c.now = now;
+	set = mailimap_set_new_interval(1, 0);	/* 1:* */
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	if (set == NULL || ft == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_flags()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_internaldate()) != MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	mailimap_set_msg_att_handler(s->imap, imap_stat_att_cb, &c);
+	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	mailimap_set_msg_att_handler(s->imap, imap_att_cb, s);
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(what, sizeof(what), "%s: list messages", f->name);
+		return imap_error(s, r, JH_ETEMP, what, err);
+	}
+	if (c.seen_failed)
+		return jh_err_set(err, JH_EIO, 0, "%s: uid %u: cannot look "
+		    "up the archive", f->name, c.bad_uid);
+	return JHARVEST_OK;
+}
+
+static void
+imap_stat_add(struct remote_stat *rs, const char *name, int harvested)
+{
+	struct remote_stat_folder *f;
+	size_t i;
+
+	for (i = 0; i < rs->nfolders; i++)
+		if (strcmp(rs->folders[i].name, name) == 0) {
+			rs->folders[i].harvested |= harvested;
+			return;
+		}
+	rs->folders = xreallocarray(rs->folders, rs->nfolders + 1,
+	    sizeof(*rs->folders));
+	f = &rs->folders[rs->nfolders++];
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	f->harvested = harvested;
+}
+
+enum jh_status
+imap_stat(const struct remote_opts *o, int all_folders, int64_t now,
+    struct remote_stat **stp, struct jh_err *err)
+{
+	static int registered;
+	struct mailimap_mailbox_list *mb;
+	struct remote_stat *rs;
+	struct source *s;
+	enum jh_status rc;
+	clist *list = NULL;
+	clistiter *it;
+	char what[160];
+	size_t i;
+	int r;
+
+	*stp = NULL;
+	if (!registered) {
+		mailimap_extension_register(&imap_size_ext);
+		registered = 1;
+	}
+	if ((rc = imap_session(o, &s, err)) != JHARVEST_OK)
+		return rc;
+	s->writable = 0;
+	rs = xcalloc(1, sizeof(*rs));
+	rs->capabilities = imap_capabilities(s);
+	rs->has_quota = mailimap_has_extension(s->imap, "QUOTA");
+	rs->has_status_size = mailimap_has_extension(s->imap, "STATUS=SIZE");
+	if (s->acct->folders == NULL || s->acct->folders[0] == NULL)
+		imap_stat_add(rs, "INBOX", 1);
+	for (i = 0; s->acct->folders != NULL && s->acct->folders[i] != NULL;
+	    i++)
+		imap_stat_add(rs, s->acct->folders[i], 1);
+	if (all_folders) {
+		r = mailimap_list(s->imap, "", "*", &list);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(what, sizeof(what), "%s: list", s->where);
+			rc = imap_error(s, r, JH_EUNAVAIL, what, err);
+			goto fail;
+		}
+		for (it = clist_begin(list); it != NULL; it = clist_next(it)) {
+			mb = clist_content(it);
+			if (mb->mb_flag != NULL && mb->mb_flag->mbf_type ==
+			    MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+			    mb->mb_flag->mbf_sflag ==
+			    MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+				continue;
+			imap_stat_add(rs, mb->mb_name, 0);
+		}
+		mailimap_list_result_free(list);
+		list = NULL;
+	}
+	for (i = 0; i < rs->nfolders; i++)
+		if ((rc = imap_stat_folder(s, rs, &rs->folders[i], now,
+		    err)) != JHARVEST_OK)
+			goto fail;
+	imap_free(s);
+	*stp = rs;
+	return JHARVEST_OK;
+fail:
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	imap_free(s);
+	remote_stat_free(rs);
+	return rc;
+}
+
+void
+remote_stat_free(struct remote_stat *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nfolders; i++)
+		free(st->folders[i].name);
+	for (i = 0; i < st->nquotas; i++) {
+		free(st->quotas[i].root);
+		free(st->quotas[i].resource);
+	}
+	free(st->folders);
+	free(st->quotas);
+	free(st->capabilities);
+	free(st);
 }

@@ -47,12 +47,19 @@ struct source {
 	size_t			 pos;		/* mbox cursor */
 	char			*keybuf;	/* owned, per message */
 	char			*labelbuf;	/* owned, per message */
+	char			*msgbuf;	/* owned: unquoted mboxrd */
 	int			 deliver;	/* key as SOURCE_DELIVER */
 };
 
 static const char *const local_formats[] = {
-	"auto", "eml", "mbox", "maildir"
+	"auto", "eml", "mbox", "maildir", "mboxrd"
 };
+
+static int
+local_is_mbox(enum local_format f)
+{
+	return f == LOCAL_MBOX || f == LOCAL_MBOXRD;
+}
 
 int
 local_format_from_name(const char *name)
@@ -385,6 +392,45 @@ local_mbox_next(struct source *s, size_t *offp, size_t *lenp, size_t *fromp)
 	*lenp = end - start;
 }
 
+/*
+ * Undo `jharvest export --format mbox` (mboxrd): drop one '>' from each
+ * line matching ^>+From , and the line ending the exporter added to a
+ * message without one, which its From_ line marks with "jharvest-noeol".
+ * The result is the exported message byte for byte.
+ */
+static void
+local_mboxrd_unquote(struct source *s, size_t from, size_t off,
+    struct source_msg *m)
+{
+	static const char mark[] = " jharvest-noeol";
+	const char *p = m->raw, *fl = s->map + from, *nl;
+	size_t n = m->len, fll = off - from, i, len;
+	char *q;
+
+	while (fll > 0 && (fl[fll - 1] == '\n' || fl[fll - 1] == '\r'))
+		fll--;
+	if (fll >= sizeof(mark) - 1 && memcmp(fl + fll - (sizeof(mark) - 1),
+	    mark, sizeof(mark) - 1) == 0 && n > 0 && p[n - 1] == '\n')
+		n--;
+	s->msgbuf = q = xmalloc(n + 1);
+	while (n > 0) {
+		for (i = 0; i < n && p[i] == '>'; i++)
+			continue;
+		if (i > 0 && n - i >= 5 && memcmp(p + i, "From ", 5) == 0) {
+			p++;
+			n--;
+		}
+		nl = memchr(p, '\n', n);
+		len = nl == NULL ? n : (size_t)(nl - p) + 1;
+		memcpy(q, p, len);
+		q += len;
+		p += len;
+		n -= len;
+	}
+	m->raw = s->msgbuf;
+	m->len = (size_t)(q - s->msgbuf);
+}
+
 static enum jh_status
 local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
     struct jh_err *err)
@@ -397,10 +443,11 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	*endp = *skipp = 0;
 	free(s->keybuf);
 	free(s->labelbuf);
-	s->keybuf = s->labelbuf = NULL;
+	free(s->msgbuf);
+	s->keybuf = s->labelbuf = s->msgbuf = NULL;
 	memset(m, 0, sizeof(*m));
 
-	if (s->have_cur && (s->cur.format != LOCAL_MBOX ||
+	if (s->have_cur && (!local_is_mbox(s->cur.format) ||
 	    s->pos >= s->maplen))
 		local_unmap(s);
 	if (!s->have_cur) {
@@ -411,7 +458,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			local_unmap(s);
 			return rc;
 		}
-		if (s->maplen == 0 && !(s->cur.format == LOCAL_MBOX)) {
+		if (s->maplen == 0 && !local_is_mbox(s->cur.format)) {
 			*skipp = 1;
 			rc = jh_err_set(err, JH_EDATA, 0,
 			    "%s: empty file, no message in it",
@@ -423,10 +470,12 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	}
 
 	m->key.type = SOURCE_FILE;
-	if (s->cur.format == LOCAL_MBOX) {
+	if (local_is_mbox(s->cur.format)) {
 		local_mbox_next(s, &off, &len, &from);
 		m->raw = s->map + off;
 		m->len = len;
+		if (s->cur.format == LOCAL_MBOXRD)
+			local_mboxrd_unquote(s, from, off, m);
 	} else {
 		m->raw = s->map;
 		m->len = s->maplen;
@@ -438,7 +487,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 		/* Standard input has no name: the content is its identity. */
 		hash_sha256(m->raw, m->len, h);
 		hash_hex(h, hex);
-		s->keybuf = s->cur.format == LOCAL_MBOX ?
+		s->keybuf = local_is_mbox(s->cur.format) ?
 		    xasprintf("stdin:%zu:%s", from, hex) :
 		    xasprintf("stdin:%s", hex);
 		s->labelbuf = xstrdup("standard input");
@@ -448,7 +497,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	} else {
 		if (realpath(s->cur.path, abs) == NULL)
 			snprintf(abs, sizeof(abs), "%s", s->cur.path);
-		if (s->cur.format == LOCAL_MBOX) {
+		if (local_is_mbox(s->cur.format)) {
 			s->keybuf = xasprintf("%s:%zu", abs, from);
 			s->labelbuf = xasprintf("%s: offset %zu",
 			    s->cur.path, from);
@@ -493,6 +542,7 @@ local_close(struct source *s)
 	free(s->queue);
 	free(s->keybuf);
 	free(s->labelbuf);
+	free(s->msgbuf);
 	free(s);
 }
 

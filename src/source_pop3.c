@@ -590,3 +590,76 @@ const struct source_ops pop3_source_ops = {
 	.done = pop3_done,
 	.close = pop3_close,
 };
+
+/*
+ * `jharvest stat`: STAT, then UIDL and LIST to tell archived messages
+ * from new ones.  POP3 has no dates, flags or folders.
+ */
+enum jh_status
+pop3_stat(const struct remote_opts *o, struct remote_stat **stp,
+    struct jh_err *err)
+{
+	struct remote_stat *rs = NULL;
+	struct remote_stat_folder *f;
+	struct archive_source k;
+	struct source *s;
+	struct pop3_msg *m;
+	enum jh_status st;
+	unsigned long count = 0;
+	unsigned long long bytes = 0;
+	size_t i;
+	int r;
+
+	*stp = NULL;
+	if ((st = pop3_connect(o, &s, err)) != JHARVEST_OK)
+		return st;
+	st = pop3_cmd(s, "STAT", 1, NULL, "STAT", err);
+	if (st == JHARVEST_OK &&
+	    sscanf(net_last_reply(s->net), "+OK %lu %llu", &count, &bytes) !=
+	    2)
+		st = jh_err_set(err, JH_EDATA, 0, "%s: STAT: unexpected "
+		    "reply \"%.60s\"", net_where(s->net),
+		    net_last_reply(s->net));
+	if (st != JHARVEST_OK)
+		goto out;
+	if ((st = pop3_cmd(s, "LIST", 0, &s->list, "LIST", err)) !=
+	    JHARVEST_OK)
+		goto out;
+	pop3_parse_list(s);
+
+	rs = xcalloc(1, sizeof(*rs));
+	rs->capabilities = xstrdup("");
+	rs->folders = xcalloc(1, sizeof(*rs->folders));
+	rs->nfolders = 1;
+	f = &rs->folders[0];
+	f->name = xstrdup("INBOX");
+	f->harvested = 1;
+	f->messages = count;
+	f->bytes = bytes;
+	f->size_source = "stat";
+	f->unseen = -1;
+	for (i = 0; i < s->nmsgs; i++) {
+		m = &s->msgs[i];
+		pop3_key(s, m, &k);
+		r = o->seen != NULL ? o->seen(o->seen_ctx, &k) : 0;
+		if (r < 0) {
+			st = jh_err_set(err, JH_EIO, 0, "%s: uidl %s: cannot "
+			    "look it up in the archive", net_where(s->net),
+			    m->uidl);
+			goto out;
+		}
+		if (r > 0) {
+			f->archived++;
+			f->archived_bytes += m->size;
+		} else {
+			f->pending++;
+			f->pending_bytes += m->size;
+		}
+	}
+	*stp = rs;
+	rs = NULL;
+out:
+	remote_stat_free(rs);
+	pop3_close(s);
+	return st;
+}

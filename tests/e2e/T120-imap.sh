@@ -109,6 +109,8 @@ ok $? "second fetch changes nothing in the archive"
 dovecot_set_uidvalidity "$U" INBOX
 jh -c "$T/conf" fetch
 is "$rc" 0 "fetch after a UIDVALIDITY change exits 0"
+grep -q "j1: INBOX: UIDVALIDITY changed from [0-9]* to [0-9]*: the folder's messages are fetched again" "$T/err"
+ok $? "the UIDVALIDITY change is said in the log"
 "$JHARVEST" -c "$T/conf" ls --json >"$T/ls3"
 is "$(lines "$T/ls3")" 45 "no duplicate record after the UIDVALIDITY change"
 jsonq 'o["message_id"]' <"$T/ls3" | sort | uniq -d >"$T/dups"

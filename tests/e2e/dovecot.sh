@@ -17,6 +17,10 @@
 #   dovecot_uidvalidity USER FOLDER    the folder's UIDVALIDITY
 #   dovecot_set_uidvalidity USER FOLDER [N]   change it (default: current+1)
 #   dovecot_doveadm ARGS...            doveadm against this instance
+# With DOVECOT_OAUTH2_KEY set (an HS256 key), dovecot_start also enables
+# XOAUTH2 and OAUTHBEARER through an oauth2 passdb that validates JWTs
+# locally with that key (username from "sub"; transport-measurements.md
+# section 7).
 # Exports: DOVECOT_IMAPS_PORT, DOVECOT_IMAP_PORT (STARTTLS),
 # DOVECOT_POP3S_PORT, DOVECOT_POP3_PORT (STLS), DOVECOT_CA (trusted by
 # clients), DOVECOT_OTHER_CA (a CA the server does not use), DOVECOT_PASSWORD
@@ -30,6 +34,8 @@ DOVECOT_BIN=${DOVECOT_BIN:-/usr/sbin/dovecot}
 DOVEADM_BIN=${DOVEADM_BIN:-/usr/bin/doveadm}
 : "${DOVECOT_PASSWORD:=s3cret-pass}"
 _dovecot_pid=
+# Unique among the tests running at once: the shell's pid and a random part.
+_dovecot_instance=$$-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
 _dovecot_fail() {
 	if [ "${JHARVEST_TEST_REQUIRE_DOVECOT:-0}" = 1 ]; then
@@ -62,19 +68,37 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))
 }
 
 # Wait until every given loopback port accepts connections (10 s at most).
+# _dovecot_wait_ports MARKER IMAPS IMAP POP3S POP3: wait until each port
+# greets with this instance's MARKER.  Another test's server on a port we
+# picked too would greet with its own: then this one failed to bind.
 _dovecot_wait_ports() {
-	python3 - "$@" <<'EOF'
-import socket, sys, time
-ports = [int(p) for p in sys.argv[1:]]
+	python3 -c '
+import socket, ssl, sys, time
+marker = sys.argv[1].encode()
+ports = [(int(p), tls) for p, tls in zip(sys.argv[2:], (1, 0, 1, 0))]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
 end = time.time() + 10
 while ports and time.time() < end:
+    port, tls = ports[0]
     try:
-        socket.create_connection(("127.0.0.1", ports[0]), 1).close()
-        ports.pop(0)
+        s = socket.create_connection(("127.0.0.1", port), 1)
+        s.settimeout(2)
+        if tls:
+            s = ctx.wrap_socket(s)
+        greeting = s.recv(512)
+        s.close()
     except OSError:
         time.sleep(0.05)
+        continue
+    if marker not in greeting:
+        sys.stderr.write("port %d: another server answers: %r\n" %
+                         (port, greeting[:80]))
+        sys.exit(2)
+    ports.pop(0)
 sys.exit(1 if ports else 0)
-EOF
+' "$@"
 }
 
 _dovecot_certs() {
@@ -179,8 +203,9 @@ dovecot_start() {
 	fi
 	first_uid=500
 	[ "$uid" -lt 500 ] && first_uid=$uid
+	_dovecot_oauth2 "$d" || _dovecot_fail "cannot write the oauth2 keys"
 	sed -e "s|@DIR@|$d|g" \
-	    -e "s|@INSTANCE@|$$|g" \
+	    -e "s|@INSTANCE@|$_dovecot_instance|g" \
 	    -e "s|@INTERNAL_USER@|$iuser|g" \
 	    -e "s|@INTERNAL_GROUP@|$igroup|g" \
 	    -e "s|@LOGIN_USER@|$luser|g" \
@@ -191,12 +216,37 @@ dovecot_start() {
 	    -e "s|@IMAP_PORT@|$DOVECOT_IMAP_PORT|g" \
 	    -e "s|@POP3S_PORT@|$DOVECOT_POP3S_PORT|g" \
 	    -e "s|@POP3_PORT@|$DOVECOT_POP3_PORT|g" \
-	    "$JH_SRCDIR/tests/e2e/dovecot.conf.in" >"$DOVECOT_CONF"
+	    "$JH_SRCDIR/tests/e2e/dovecot.conf.in" >"$DOVECOT_CONF.tmp"
+	if [ -n "${DOVECOT_OAUTH2_KEY:-}" ]; then
+		sed -e "/^#@OAUTH2_HOOK@/r $d/oauth2-hook.conf" \
+		    "$DOVECOT_CONF.tmp" >"$DOVECOT_CONF"
+	else
+		cat "$DOVECOT_CONF.tmp" >"$DOVECOT_CONF"
+	fi
+	rm -f "$DOVECOT_CONF.tmp"
 	cat "$d/extra.conf" >>"$DOVECOT_CONF"
 	export DOVECOT_IMAPS_PORT DOVECOT_IMAP_PORT DOVECOT_POP3S_PORT \
 	    DOVECOT_POP3_PORT DOVECOT_CA DOVECOT_OTHER_CA DOVECOT_PASSWORD \
 	    DOVECOT_DIR DOVECOT_CONF DOVECOT_VERSION
 	_dovecot_run
+}
+
+# The oauth2 passdb of DOVECOT_OAUTH2_KEY: its key in a dict directory
+# (shared/<azp>/<alg>/<kid> -> base64 of the key) and the hook lines.
+_dovecot_oauth2() {
+	local d=$1
+	[ -n "${DOVECOT_OAUTH2_KEY:-}" ] || return 0
+	mkdir -p "$d/oauth2-keys/default/HS256" || return 1
+	printf '%s' "$DOVECOT_OAUTH2_KEY" | base64 -w0 \
+	    >"$d/oauth2-keys/default/HS256/default" || return 1
+	chmod -R a+rX "$d/oauth2-keys"
+	printf '%s\n' "introspection_mode = local" \
+	    "local_validation_key_dict = fs:posix:prefix=$d/oauth2-keys/" \
+	    "username_attribute = sub" "debug = yes" >"$d/oauth2.conf.ext"
+	chmod 644 "$d/oauth2.conf.ext"
+	printf '%s\n' "auth_mechanisms = plain login xoauth2 oauthbearer" \
+	    "passdb {" "  driver = oauth2" "  mechanisms = xoauth2 oauthbearer" \
+	    "  args = $d/oauth2.conf.ext" "}" >"$d/oauth2-hook.conf"
 }
 
 _dovecot_run() {
@@ -207,7 +257,8 @@ _dovecot_run() {
 		    >>"$DOVECOT_DIR/dovecot.out" 2>&1 </dev/null &
 		echo $!
 	)
-	if ! _dovecot_wait_ports "$DOVECOT_IMAPS_PORT" "$DOVECOT_IMAP_PORT" \
+	if ! _dovecot_wait_ports "jh-$_dovecot_instance ready" \
+	    "$DOVECOT_IMAPS_PORT" "$DOVECOT_IMAP_PORT" \
 	    "$DOVECOT_POP3S_PORT" "$DOVECOT_POP3_PORT"; then
 		sed 's/^/# /' "$DOVECOT_DIR/dovecot.out" \
 		    "$DOVECOT_DIR/dovecot.log" 2>/dev/null | tail -n 20

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* jharvest dump and load: back up an archive as a stream and restore it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "archive.h"
+#include "cmd.h"
+#include "log.h"
+
+const struct cmd_opt dump_opts[] = {
+	{ NULL, 0, NULL, NULL }
+};
+
+const struct cmd_opt load_opts[] = {
+	{ NULL, 0, NULL, NULL }
+};
+
+/* The optional FILE operand: NULL for "-" or none. */
+static int
+dump_operand(const struct cmd *c, int argc, char **argv, const char **pathp)
+{
+	const char *arg;
+
+	*pathp = NULL;
+	if (cmd_getopt(c, argc, argv, &arg) != -1)
+		return JH_EUSAGE;
+	if (argc - optind > 1)
+		return cmd_usage_error(c, "give at most one FILE");
+	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
+		*pathp = argv[optind];
+	return 0;
+}
+
+int
+cmd_dump(const struct cmd_env *env, int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("dump");
+	struct archive_dump_stats st;
+	struct archive *ar = NULL;
+	struct jh_err err = { 0 };
+	const char *path;
+	FILE *out = stdout;
+	int rc;
+
+	if ((rc = dump_operand(c, argc, argv, &path)) != 0)
+		return rc;
+	if ((rc = cmd_open_archive(env, ARCHIVE_READ, &ar)) != 0)
+		return rc;
+	if (path != NULL && (out = fopen(path, "wx")) == NULL) {
+		log_error("%s: %s", path, strerror(errno));
+		rc = errno == EEXIST ? JH_ECANTCREAT : JH_EIO;
+		goto out;
+	}
+	if (archive_dump(ar, out, &st, &err) != JHARVEST_OK)
+		rc = cmd_fail(&err);
+	if (path != NULL && fclose(out) == EOF && rc == 0) {
+		log_error("%s: %s", path, strerror(errno));
+		rc = JH_EIO;
+	}
+	if (rc == 0)
+		log_info("dump: %" PRIu64 " records, %" PRIu64 " blobs (%"
+		    PRIu64 " bytes), %" PRIu64 " seen keys", st.records,
+		    st.blobs, st.bytes, st.seen);
+	else if (path != NULL)
+		(void)remove(path);
+out:
+	archive_close(ar);
+	return rc;
+}
+
+int
+cmd_load(const struct cmd_env *env, int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("load");
+	struct archive_dump_stats st;
+	struct archive *ar = NULL;
+	struct jh_err err = { 0 };
+	const char *path;
+	FILE *in = stdin;
+	int rc;
+
+	if ((rc = dump_operand(c, argc, argv, &path)) != 0)
+		return rc;
+	if (path != NULL && (in = fopen(path, "r")) == NULL) {
+		log_error("%s: %s", path, strerror(errno));
+		return JH_EDATA;
+	}
+	if ((rc = cmd_open_archive(env, ARCHIVE_WRITE, &ar)) != 0)
+		goto out;
+	if (archive_restore(ar, in, &st, &err) != JHARVEST_OK) {
+		rc = cmd_fail(&err);
+		if (st.blobs + st.records > 0)
+			log_error("load incomplete: remove the archive "
+			    "directory before loading again");
+	} else
+		log_info("load: %" PRIu64 " records, %" PRIu64 " blobs (%"
+		    PRIu64 " bytes), %" PRIu64 " seen keys", st.records,
+		    st.blobs, st.bytes, st.seen);
+out:
+	archive_close(ar);
+	if (path != NULL)
+		fclose(in);
+	return rc;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* jharvest verify: re-hash every blob, walk the hash chain and indexes. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "archive.h"
+#include "cmd.h"
+#include "log.h"
+
+enum { VERIFY_SINCE = 256 };
+
+const struct cmd_opt verify_opts[] = {
+	{ "since", VERIFY_SINCE, "ID",
+	  "check blobs and indexes of records from ID on (the chain always "
+	  "from the start)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* One problem: a line on standard output. */
+static void
+verify_print(uint64_t id, const char *what, void *ctx)
+{
+	(void)ctx;
+	if (id != 0)
+		printf("record %" PRIu64 ": %s\n", id, what);
+	else
+		printf("archive: %s\n", what);
+}
+
+int
+cmd_verify(const struct cmd_env *env, int argc, char **argv)
+{
+	const struct cmd *c = cmd_find("verify");
+	struct archive_verify_stats st;
+	struct archive *ar;
+	struct jh_err err = { 0 };
+	const char *arg;
+	char *end;
+	unsigned long long since = 0;
+	int ch, rc;
+
+	while ((ch = cmd_getopt(c, argc, argv, &arg)) != -1) {
+		switch (ch) {
+		case VERIFY_SINCE:
+			errno = 0;
+			since = strtoull(arg, &end, 10);
+			if (errno != 0 || end == arg || *end != '\0' ||
+			    arg[0] == '-')
+				return cmd_usage_error(c, "--since %s: not a "
+				    "record id", arg);
+			break;
+		default:
+			return JH_EUSAGE;
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(c, "unexpected argument %s",
+		    argv[optind]);
+	if ((rc = cmd_open_archive(env, ARCHIVE_READ, &ar)) != 0)
+		return rc;
+	rc = archive_verify(ar, since, verify_print, NULL, &st, &err);
+	if (rc == JHARVEST_OK || rc == JH_EDATA)
+		printf("%" PRIu64 " records (%" PRIu64 " pruned), %" PRIu64
+		    " blobs, %" PRIu64 " index entries checked: %" PRIu64
+		    " problem%s\n", st.records, st.tombstones, st.blobs,
+		    st.index_entries, st.problems, st.problems == 1 ? "" : "s");
+	if (rc == JH_EDATA)
+		log_error("%s: first broken link", err.msg);
+	else if (rc != JHARVEST_OK)
+		rc = cmd_fail(&err);
+	archive_close(ar);
+	return rc;
+}
