@@ -8,6 +8,7 @@
 #                            server, wait for its four ports
 #   dovecot_stop             stop it (also done at exit)
 #   dovecot_kill             SIGKILL the server (no cleanup by Dovecot)
+#   dovecot_kill_all         SIGKILL it and its sessions in progress
 #   dovecot_restart          stop (or after a kill: reap) and start again,
 #                            same ports, same mail
 #   dovecot_seed USER FOLDER FILE...   save the files as messages, byte-exact
@@ -300,6 +301,14 @@ dovecot_kill() {
 	# Children may still hold the ports for a moment.
 	sleep 0.5
 	return 0
+}
+
+# SIGKILL the master and every process it started: the sessions in progress
+# die too, as when the machine or the container goes down.
+dovecot_kill_all() {
+	[ -n "$_dovecot_pid" ] || return 0
+	pkill -KILL -P "$_dovecot_pid" 2>/dev/null
+	dovecot_kill
 }
 
 dovecot_restart() {

@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Dovecot killed in the middle of a delete = yes fetch: jharvest exits with
+# a retry code, loses nothing, and the next run after the restart finishes
+# with every message archived exactly once and none left on the server.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dovecot.sh"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+gen="python3 $(dirname "$0")/gen.py"
+dovecot_start
+U=journal@example.com
+N=400
+$gen files "$T/in" $N 4000
+dovecot_seed "$U" INBOX "$T"/in/*.eml
+printf '%s\n' "$DOVECOT_PASSWORD" >"$T/pass"
+chmod 600 "$T/pass"
+cat >"$T/conf" <<EOC
+[archive]
+path = $T/archive
+
+[account j1]
+url = imaps://localhost:$DOVECOT_IMAPS_PORT/INBOX
+user = $U
+password_file = $T/pass
+ca_file = $DOVECOT_CA
+delete = yes
+batch_count = 1
+timeout = 5
+EOC
+chmod 600 "$T/conf"
+
+"$JHARVEST" -c "$T/conf" fetch >"$T/out" 2>"$T/err" &
+pid=$!
+# Kill the server once the fetch has archived something.
+i=0
+while [ $i -lt 400 ] &&
+    [ "$("$JHARVEST" -c "$T/conf" ls 2>/dev/null | wc -l)" -lt 20 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+dovecot_kill_all
+wait $pid
+rc=$?
+# doveadm needs the server's auth process: count after the restart.
+dovecot_restart
+left=$(dovecot_count "$U" INBOX)
+echo "# fetch exit $rc; $left of $N left on the server when it died"
+case $rc in
+69|75) ok 0 "the interrupted fetch exits $rc (server unavailable / retry)";;
+*) ok 1 "the interrupted fetch exits 69 or 75 (got $rc)";;
+esac
+ok $([ "$left" -gt 0 ] && [ "$left" -lt $N ]; echo $?) \
+    "the server died in the middle of the fetch"
+got=$("$JHARVEST" -c "$T/conf" ls | wc -l | tr -d ' ')
+ok $([ $((got + left)) -ge $N ]; echo $?) \
+    "nothing lost: $got archived + $left on the server"
+
+jh -c "$T/conf" fetch
+is "$rc" 0 "the next run after the restart succeeds"
+is "$(dovecot_count "$U" INBOX)" 0 "nothing left on the server"
+"$JHARVEST" -c "$T/conf" ls --json >"$T/ls"
+is "$(lines "$T/ls")" $N "all $N messages archived"
+jsonq 'o["message_id"]' <"$T/ls" | sort | uniq -d >"$T/dups"
+is "$(lines "$T/dups")" 0 "none twice"
+"$JHARVEST" -c "$T/conf" verify >/dev/null 2>&1
+ok $? "the archive verifies"
+finish
