@@ -105,8 +105,7 @@ ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", int(sys.argv[1])))
 ls.listen(4)
 ls.settimeout(20)
-while True:
-    c, _ = ls.accept()
+def serve(c):
     c.settimeout(20)
     c.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no tls here\r\n")
     for line in c.makefile("rb"):
@@ -123,6 +122,15 @@ while True:
             break
         else:
             c.sendall(tag + b" BAD no\r\n")
+
+while True:
+    c, _ = ls.accept()
+    # The readiness probe connects and resets: that must not end the
+    # server.
+    try:
+        serve(c)
+    except OSError:
+        pass
     c.close()
 EOF
 fake=$!
