@@ -94,6 +94,13 @@ int	cmd_credential(const struct config *cfg, const struct account *a,
 void	cmd_oauth2_check(const struct account *a);
 /* After a refused OAuth2 login with text msg, print what to check. */
 void	cmd_login_hint(const struct account *a, const char *msg);
+/*
+ * Load the configuration and check that it has accounts and that every
+ * name in argv[0..argc) is one.  Prints the error and returns its exit
+ * status, or 0 with *cfgp set (the caller frees it).
+ */
+int	cmd_load_accounts(const struct cmd_env *env, int argc,
+	    char *const *argv, struct config **cfgp);
 /* Print "jharvest: msg" for err and return its code. */
 int	cmd_fail(const struct jh_err *err);
 

@@ -110,6 +110,33 @@ cmd_fail(const struct jh_err *err)
 }
 
 int
+cmd_load_accounts(const struct cmd_env *env, int argc, char *const *argv,
+    struct config **cfgp)
+{
+	struct config *cfg = NULL;
+	struct jh_err err = { 0 };
+	int i;
+
+	*cfgp = NULL;
+	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
+		return cmd_fail(&err);
+	if (cfg->naccounts == 0) {
+		log_error("%s: no [account NAME] section",
+		    cfg->file ? cfg->file : "no configuration file");
+		config_free(cfg);
+		return JH_ECONFIG;
+	}
+	for (i = 0; i < argc; i++)
+		if (config_account(cfg, argv[i]) == NULL) {
+			log_error("%s: no account %s", cfg->file, argv[i]);
+			config_free(cfg);
+			return JH_ECONFIG;
+		}
+	*cfgp = cfg;
+	return 0;
+}
+
+int
 cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
     struct archive **arp)
 {

@@ -317,20 +317,8 @@ cmd_fetch(const struct cmd_env *env, int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
-		return cmd_fail(&err);
-	if (cfg->naccounts == 0) {
-		log_error("%s: no [account NAME] section",
-		    cfg->file ? cfg->file : "no configuration file");
-		config_free(cfg);
-		return JH_ECONFIG;
-	}
-	for (i = 0; i < (size_t)argc; i++)
-		if (config_account(cfg, argv[i]) == NULL) {
-			log_error("%s: no account %s", cfg->file, argv[i]);
-			config_free(cfg);
-			return JH_ECONFIG;
-		}
+	if ((r = cmd_load_accounts(env, argc, argv, &cfg)) != 0)
+		return r;
 	dir = env->archive_dir ? env->archive_dir : cfg->archive;
 	if (dir == NULL) {
 		log_error("no archive: give -a DIR, or set path in the "

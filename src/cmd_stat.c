@@ -1124,20 +1124,8 @@ cmd_stat(const struct cmd_env *env, int argc, char **argv)
 			    "ACCOUNT");
 		return stat_archive(env, &so, output);
 	}
-	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
-		return cmd_fail(&err);
-	if (cfg->naccounts == 0) {
-		log_error("%s: no [account NAME] section",
-		    cfg->file ? cfg->file : "no configuration file");
-		config_free(cfg);
-		return JH_ECONFIG;
-	}
-	for (i = 0; i < (size_t)argc; i++)
-		if (config_account(cfg, argv[i]) == NULL) {
-			log_error("%s: no account %s", cfg->file, argv[i]);
-			config_free(cfg);
-			return JH_ECONFIG;
-		}
+	if ((r = cmd_load_accounts(env, argc, argv, &cfg)) != 0)
+		return r;
 	n = argc > 0 ? (size_t)argc : cfg->naccounts;
 	accts = xcalloc(n, sizeof(*accts));
 	for (i = 0; i < n; i++)
