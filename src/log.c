@@ -64,12 +64,38 @@ log_verbose_enabled(void)
 static void	log_emit(int, const char *, va_list, const char *)
 		    __attribute__((format(printf, 2, 0)));
 
+/*
+ * Messages quote servers, token endpoints and mail headers: a control
+ * character from them must not end the line early in a cron mail or
+ * a log, nor reach a terminal, so each is shown as \xHH.
+ */
+static void
+log_escape(char *dst, size_t size, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char c;
+
+	for (; (c = (unsigned char)*src) != '\0' && o + 5 < size; src++) {
+		if (c >= 0x20 && c != 0x7f) {
+			dst[o++] = (char)c;
+			continue;
+		}
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 0xf];
+	}
+	dst[o] = '\0';
+}
+
 static void
 log_emit(int prio, const char *fmt, va_list ap, const char *why)
 {
-	char msg[2048];
+	char raw[2048], msg[2048];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	log_escape(msg, sizeof(msg), raw);
 	if (log_syslog) {
 		if (why != NULL)
 			syslog(prio, "%s: %s", msg, why);

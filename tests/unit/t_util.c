@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util.c (time parsing/formatting) and buf.c. */
+/* Unit tests for util.c (time parsing/formatting), buf.c and log.c. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "hash.h"
+#include "log.h"
 #include "tap.h"
 #include "util.h"
 
@@ -68,5 +71,26 @@ main(void)
 	hash_hex(h, hex);
 	tap_ok(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad") == 0, "sha256(abc): %s", hex);
+
+	/* Server text with a line break or a terminal escape stays one line. */
+	{
+		char line[256] = "";
+		FILE *f = tmpfile();
+		int saved = dup(2);
+
+		fflush(stderr);
+		dup2(fileno(f), 2);
+		log_warnx("server said: %s", "no\r\nFAKE 0 OK \033[2J\x7f\tend");
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		rewind(f);
+		if (fgets(line, sizeof(line), f) == NULL)
+			line[0] = '\0';
+		tap_ok(strcmp(line, "jharvest: server said: no\\x0d\\x0aFAKE 0 OK "
+		    "\\x1b[2J\\x7f\\x09end\n") == 0 && fgetc(f) == EOF,
+		    "log: control characters escaped: %s", line);
+		fclose(f);
+	}
 	return tap_done();
 }
