@@ -13,7 +13,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	static char path[4096];
 	struct config *cfg = NULL;
 	struct jh_err err = { 0 };
 	enum jh_status st;
@@ -21,8 +21,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	if (path[0] == '\0') {
+		const char *dir = getenv("TMPDIR");
+
 		snprintf(path, sizeof(path), "%s/jh-fuzz-conf.XXXXXX",
-		    getenv("TMPDIR") ? "/tmp" : "/tmp");
+		    dir != NULL && dir[0] != '\0' ? dir : "/tmp");
 		if ((fd = mkstemp(path)) == -1)
 			abort();
 		close(fd);
