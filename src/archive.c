@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The LMDB archive: zstd blobs by SHA-256, records, indexes, seen keys. */
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -40,6 +41,8 @@ static const struct {
 
 /* Tests only (archive_set_initial_mapsize); set before any open. */
 static size_t archive_initial_mapsize = ARCHIVE_DEFAULT_MAPSIZE;
+/* archive_set_lock_wait: how long a writer waits for another. */
+static unsigned archive_lock_wait = ARCHIVE_LOCK_WAIT;
 
 /*
  * Byte order helpers.
@@ -95,6 +98,8 @@ archive_mdb_status(int rc)
 	case MDB_BAD_RSLOT:
 	case EINVAL:
 		return JH_ESOFTWARE;
+	case ARCHIVE_EWLOCKED:
+		return JH_ETEMP;
 	default:
 		return JH_EIO;
 	}
@@ -104,6 +109,13 @@ enum jh_status
 archive_mdb_err(const struct archive *ar, struct jh_err *err, int rc,
     const char *what)
 {
+	if (rc == ARCHIVE_EWLOCKED)
+		return jh_err_set(err, JH_ETEMP, ARCHIVE_EWLOCKED, "archive "
+		    "%s: %s: another process (%s) has been writing to it "
+		    "for over %u s; try again later, or raise lock_wait in "
+		    "[archive]",
+		    ar->path, what, ar->wlock_holder[0] != '\0' ?
+		    ar->wlock_holder : "pid unknown", archive_lock_wait);
 	return jh_err_set(err, archive_mdb_status(rc), rc, "archive %s: %s: %s",
 	    ar->path, what, mdb_strerror(rc));
 }
@@ -581,24 +593,125 @@ archive_decode(const struct archive *ar, uint64_t id, const MDB_val *v,
  * Transactions and the map size.
  */
 
-/* Begin a transaction, adopting a map another process has grown. */
+/*
+ * The writer lock.  LMDB admits one write transaction at a time and makes
+ * the others wait without a time limit, so a writer stuck elsewhere (an
+ * import reading from a pipe that stalls, a stopped process) would hang
+ * every cron fetch behind it.  Each top-level write transaction therefore
+ * holds an flock on ARCHIVE/jharvest-writer.lock, taken before LMDB's own
+ * lock and waited for at most archive_lock_wait seconds; the file names
+ * the holder's pid for the message.  The kernel drops it when a writer
+ * dies, as LMDB's robust mutex does.
+ */
+void
+archive_set_lock_wait(unsigned seconds)
+{
+	archive_lock_wait = seconds;
+}
+
+int
+archive_err_locked(const struct jh_err *err)
+{
+	return err->code == JH_ETEMP && err->cause == ARCHIVE_EWLOCKED;
+}
+
+static int
+archive_wlock(struct archive *ar)
+{
+	const struct timespec pause = { 0, 50 * 1000 * 1000 };
+	char line[32];
+	time_t start = time(NULL);
+	ssize_t n;
+	int said = 0;
+
+	while (flock(ar->wlock_fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return errno;
+		n = pread(ar->wlock_fd, line, sizeof(line) - 1, 0);
+		line[n > 0 ? n : 0] = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(ar->wlock_holder, sizeof(ar->wlock_holder), "pid %s",
+		    line[0] != '\0' ? line : "unknown");
+		if (time(NULL) - start >= (time_t)archive_lock_wait)
+			return ARCHIVE_EWLOCKED;
+		if (!said && time(NULL) - start >= 5) {
+			log_verbose("archive %s: waiting up to %u s for "
+			    "another writer (%s)", ar->path, archive_lock_wait,
+			    ar->wlock_holder);
+			said = 1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(ar->wlock_fd, 0) == -1 ||
+	    pwrite(ar->wlock_fd, line, (size_t)n, 0) != n)
+		log_debug(DEBUG_ARCHIVE, "archive %s: writer lock: %s",
+		    ar->path, strerror(errno));
+	return 0;
+}
+
+static void
+archive_wunlock(struct archive *ar)
+{
+	ar->wtxn = NULL;
+	if (ar->wlock_fd != -1)
+		(void)flock(ar->wlock_fd, LOCK_UN);
+}
+
+/*
+ * Begin a transaction, adopting a map another process has grown.  A
+ * top-level write transaction takes the writer lock first; end it with
+ * archive_txn_commit or archive_txn_abort, which drop the lock.
+ */
 int
 archive_txn_begin(struct archive *ar, MDB_txn *parent, unsigned int flags,
     MDB_txn **txnp)
 {
-	int rc;
+	int rc, wlock;
 
+	*txnp = NULL;
+	wlock = parent == NULL && !(flags & MDB_RDONLY) && ar->wlock_fd != -1;
+	if (wlock && (rc = archive_wlock(ar)) != 0)
+		return rc;
 	rc = mdb_txn_begin(ar->env, parent, flags, txnp);
 	if (rc == MDB_MAP_RESIZED && parent == NULL) {
 		log_debug(DEBUG_ARCHIVE, "archive %s: map grown elsewhere",
 		    ar->path);
-		if ((rc = mdb_env_set_mapsize(ar->env, 0)) != 0)
-			return rc;
-		rc = mdb_txn_begin(ar->env, parent, flags, txnp);
+		if ((rc = mdb_env_set_mapsize(ar->env, 0)) == 0)
+			rc = mdb_txn_begin(ar->env, parent, flags, txnp);
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		*txnp = NULL;
+		if (wlock)
+			archive_wunlock(ar);
+		return rc;
+	}
+	if (wlock)
+		ar->wtxn = *txnp;
+	return 0;
+}
+
+int
+archive_txn_commit(struct archive *ar, MDB_txn *txn)
+{
+	int rc, mine = txn != NULL && txn == ar->wtxn;
+
+	rc = mdb_txn_commit(txn);
+	if (mine)
+		archive_wunlock(ar);
 	return rc;
+}
+
+void
+archive_txn_abort(struct archive *ar, MDB_txn *txn)
+{
+	int mine = txn != NULL && txn == ar->wtxn;
+
+	mdb_txn_abort(txn);
+	if (mine)
+		archive_wunlock(ar);
 }
 
 /* Double the map.  No transaction of this process may be active. */
@@ -818,12 +931,12 @@ archive_init(struct archive *ar, struct jh_err *err)
 	if (st != JHARVEST_OK)
 		goto cleanup;
 	/* Even a read transaction must commit to keep its dbi handles. */
-	rc = mdb_txn_commit(txn);
+	rc = archive_txn_commit(ar, txn);
 	txn = NULL;
 	if (rc != 0)
 		st = archive_mdb_err(ar, err, rc, "commit");
 cleanup:
-	mdb_txn_abort(txn);
+	archive_txn_abort(ar, txn);
 	return st;
 }
 
@@ -849,6 +962,7 @@ archive_open(const char *dir, enum archive_mode mode, struct archive **arp,
 	ar = xcalloc(1, sizeof(*ar));
 	ar->path = xstrdup(dir);
 	ar->mode = mode;
+	ar->wlock_fd = -1;
 	data = xasprintf("%s/data.mdb", dir);
 	exists = stat(data, &sb) == 0;
 	if (!exists && errno != ENOENT && errno != ENOTDIR) {
@@ -891,6 +1005,16 @@ archive_open(const char *dir, enum archive_mode mode, struct archive **arp,
 			st = archive_mdb_err(ar, err, rc, "open");
 		goto fail;
 	}
+	if (mode == ARCHIVE_WRITE) {
+		free(data);
+		data = xasprintf("%s/jharvest-writer.lock", dir);
+		ar->wlock_fd = open(data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (ar->wlock_fd == -1) {
+			st = jh_err_set(err, JH_ECANTCREAT, errno,
+			    "archive %s: %s: %s", dir, data, strerror(errno));
+			goto fail;
+		}
+	}
 	if (mode == ARCHIVE_WRITE && mdb_env_info(ar->env, &info) == 0 &&
 	    info.me_mapsize < archive_initial_mapsize &&
 	    (rc = mdb_env_set_mapsize(ar->env, archive_initial_mapsize)) != 0) {
@@ -916,6 +1040,8 @@ archive_close(struct archive *ar)
 	archive_abort(ar);
 	if (ar->env != NULL)
 		mdb_env_close(ar->env);
+	if (ar->wlock_fd != -1)
+		close(ar->wlock_fd);
 	free(ar->path);
 	free(ar);
 }
@@ -1408,7 +1534,7 @@ archive_make_room(struct archive *ar, struct jh_err *err)
 {
 	int rc;
 
-	rc = mdb_txn_commit(ar->batch);
+	rc = archive_txn_commit(ar, ar->batch);
 	ar->batch = NULL;
 	ar->nputs = ar->nbytes = 0;
 	if (rc != 0 && !archive_full(rc))
@@ -1524,7 +1650,7 @@ archive_commit(struct archive *ar, struct jh_err *err)
 
 	if (ar->batch == NULL)
 		return JHARVEST_OK;
-	rc = mdb_txn_commit(ar->batch);
+	rc = archive_txn_commit(ar, ar->batch);
 	ar->batch = NULL;
 	ar->nputs = ar->nbytes = 0;
 	if (rc == 0)
@@ -1541,7 +1667,7 @@ archive_abort(struct archive *ar)
 {
 	if (ar == NULL)
 		return;
-	mdb_txn_abort(ar->batch);
+	archive_txn_abort(ar, ar->batch);
 	ar->batch = NULL;
 	ar->nputs = ar->nbytes = 0;
 }

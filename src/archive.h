@@ -86,6 +86,15 @@ void		 archive_close(struct archive *ar);
 
 /* Tests only: initial map size in bytes (default 64 MiB); before open. */
 void		 archive_set_initial_mapsize(size_t bytes);
+/*
+ * How long a write transaction waits for another process's to end before
+ * failing with JH_ETEMP (default ARCHIVE_LOCK_WAIT seconds); set before
+ * opening.  Readers never wait.
+ */
+#define ARCHIVE_LOCK_WAIT	120
+void		 archive_set_lock_wait(unsigned seconds);
+/* Whether err is that wait running out (retrying at once is pointless). */
+int		 archive_err_locked(const struct jh_err *err);
 
 /*
  * Store one message in the current write batch (begun on demand).

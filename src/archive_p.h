@@ -56,6 +56,9 @@ struct archive {
 	MDB_dbi			 dbi[DB_COUNT];
 	enum archive_mode	 mode;
 	MDB_txn			*batch;	/* open write batch or NULL */
+	int			 wlock_fd;	/* jharvest-writer.lock; -1 */
+	MDB_txn			*wtxn;	/* the write txn holding it */
+	char			 wlock_holder[48]; /* "pid N", messages */
 	size_t			 nputs;
 	size_t			 nbytes;
 };
@@ -86,6 +89,10 @@ void	archive_be64(unsigned char *p, uint64_t v);
 uint32_t	archive_get32(const unsigned char *p);
 uint64_t	archive_get64(const unsigned char *p);
 enum jh_status	archive_mdb_status(int rc);
+/* archive_txn_begin's code when another writer held on too long. */
+#define ARCHIVE_EWLOCKED	(-30000)
+int	archive_txn_commit(struct archive *ar, MDB_txn *txn);
+void	archive_txn_abort(struct archive *ar, MDB_txn *txn);
 enum jh_status	archive_mdb_err(const struct archive *ar, struct jh_err *err, int rc, const char *what);
 enum jh_status	archive_corrupt(const struct archive *ar, struct jh_err *err, const char *what, uint64_t id);
 void	archive_enc_init(struct archive_enc *e);

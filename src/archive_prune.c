@@ -114,14 +114,14 @@ archive_hold_add(struct archive *ar, const struct archive_hold *h,
 		goto out;
 	}
 	if (rc == 0)
-		rc = mdb_txn_commit(txn);
+		rc = archive_txn_commit(ar, txn);
 	else
-		mdb_txn_abort(txn);
+		archive_txn_abort(ar, txn);
 	txn = NULL;
 	st = rc == 0 ? JHARVEST_OK : archive_mdb_err(ar, err, rc,
 	    "store hold");
 out:
-	mdb_txn_abort(txn);
+	archive_txn_abort(ar, txn);
 	buf_free(&e.b);
 	return st;
 }
@@ -150,14 +150,14 @@ archive_hold_release(struct archive *ar, const char *name,
 		goto out;
 	}
 	if (rc == 0)
-		rc = mdb_txn_commit(txn);
+		rc = archive_txn_commit(ar, txn);
 	else
-		mdb_txn_abort(txn);
+		archive_txn_abort(ar, txn);
 	txn = NULL;
 	st = rc == 0 ? JHARVEST_OK : archive_mdb_err(ar, err, rc,
 	    "release hold");
 out:
-	mdb_txn_abort(txn);
+	archive_txn_abort(ar, txn);
 	return st;
 }
 
@@ -661,12 +661,12 @@ prune_batch(struct prune *p)
 			goto out;
 	if ((rc = prune_collect_blobs(p, txn)) != 0)
 		goto out;
-	rc = mdb_txn_commit(txn);
+	rc = archive_txn_commit(p->ar, txn);
 	txn = NULL;
 	if (rc == 0 && p->nrecs > 0)
 		p->res->transactions++;
 out:
-	mdb_txn_abort(txn);
+	archive_txn_abort(p->ar, txn);
 	return rc;
 }
 

@@ -158,6 +158,8 @@ cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 			return JH_ECONFIG;
 		}
 	}
+	if (cfg != NULL)
+		archive_set_lock_wait(cfg->lock_wait);
 	rc = archive_open(dir, mode, arp, &err);
 	config_free(cfg);
 	if (rc != JHARVEST_OK)

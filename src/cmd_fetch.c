@@ -256,7 +256,9 @@ fetch_account(const struct config *cfg, const struct account *a,
 			attempt--;
 			continue;
 		}
-		if (rc != JH_ETEMP || attempt == FETCH_ATTEMPTS)
+		/* A writer that held the archive for lock_wait: not now. */
+		if (rc != JH_ETEMP || attempt == FETCH_ATTEMPTS ||
+		    archive_err_locked(&err))
 			break;
 		/* What was committed stays; the next attempt resumes. */
 		log_warnx("%s: %s; retrying in %d s", a->name, err.msg,
@@ -330,6 +332,7 @@ cmd_fetch(const struct cmd_env *env, int argc, char **argv)
 		config_free(cfg);
 		return r;
 	}
+	archive_set_lock_wait(cfg->lock_wait);
 	if (archive_open(dir, dry_run ? ARCHIVE_READ : ARCHIVE_WRITE, &ar,
 	    &err) != JHARVEST_OK) {
 		/* A dry run on a new archive has nothing to compare with. */

@@ -36,7 +36,7 @@ static const char *const account_keys[] = {
 #define CONFIG_GOOGLE_SCOPE	"https://mail.google.com/"
 
 static const char *const archive_keys[] = {
-	"path", "insecure_permissions", NULL
+	"path", "insecure_permissions", "lock_wait", NULL
 };
 
 static void
@@ -555,11 +555,13 @@ config_load(const char *file, struct config **cfgp, struct jh_err *err)
 	GError *gerr = NULL;
 	gchar **groups = NULL;
 	enum jh_status rc = JHARVEST_OK;
+	unsigned long long n;
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	c.err = err;
 	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->lock_wait = CONFIG_LOCK_WAIT;
 	cfg->file = file != NULL ? xstrdup(file) : config_default();
 	if (cfg->file == NULL)
 		goto done;
@@ -591,6 +593,11 @@ config_load(const char *file, struct config **cfgp, struct jh_err *err)
 			rc = config_check_keys(&c, "archive", archive_keys);
 			if (rc != JHARVEST_OK)
 				break;
+			rc = config_number(&c, "archive", "lock_wait",
+			    CONFIG_LOCK_WAIT, 86400, &n);
+			if (rc != JHARVEST_OK)
+				break;
+			cfg->lock_wait = (unsigned)n;
 			free(cfg->archive);
 			cfg->archive = config_string(&c, "archive", "path");
 			if (cfg->archive != NULL && cfg->archive[0] == '\0')

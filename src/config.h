@@ -86,10 +86,14 @@ struct account {
 	struct account_oauth2	 oauth2;	/* auth = xoauth2|oauthbearer */
 };
 
+/* How long a writer waits for another to finish its transaction. */
+#define CONFIG_LOCK_WAIT	120
+
 struct config {
 	char		*file;		/* owned: the file read; NULL if none */
 	char		*archive;	/* owned: [archive] path; NULL */
 	int		 insecure;	/* insecure_permissions = yes */
+	unsigned	 lock_wait;	/* [archive] lock_wait, seconds */
 	struct account	*accounts;	/* owned array, in file order */
 	size_t		 naccounts;
 };

@@ -1,0 +1,135 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Another process holds the archive's write transaction and does not let
+# go (here a jharvest import stopped with SIGSTOP in the middle of a
+# batch): a fetch waits lock_wait seconds, then exits 75 naming the
+# holder, deletes nothing it did not commit, and the next run completes.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dovecot.sh"
+command -v python3 >/dev/null || skip_all "python3 not installed"
+[ -z "${VALGRIND:-}" ] || skip_all "timed SIGSTOP/SIGCONT test; not under valgrind"
+gen="python3 $(dirname "$0")/gen.py"
+t0=$(date +%s)
+dovecot_start
+echo "# dovecot up after $(($(date +%s) - t0)) s"
+U=journal@example.com
+N=300
+$gen files "$T/in" $N 2000
+dovecot_seed "$U" INBOX "$T"/in/*.eml
+$gen mbox "$T/big.mbox" 5000
+
+printf '%s\n' "$DOVECOT_PASSWORD" >"$T/pass"
+chmod 600 "$T/pass"
+cat >"$T/conf" <<EOC
+[archive]
+path = $T/archive
+lock_wait = 2
+
+[account j1]
+url = imaps://localhost:$DOVECOT_IMAPS_PORT
+user = $U
+password_file = $T/pass
+ca_file = $DOVECOT_CA
+delete = yes
+batch_count = 1
+EOC
+chmod 600 "$T/conf"
+L=$T/archive/jharvest-writer.lock
+
+# Whether another process holds the writer lock now.
+held() {
+	python3 - "$L" <<'PY'
+import fcntl, sys
+f = open(sys.argv[1], "a")
+try:
+    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# Start an import and stop it while it holds the write transaction.
+stuck_writer() {
+	"$JHARVEST" -q -c "$T/conf" import "$T/big.mbox" >/dev/null 2>&1 &
+	wpid=$!
+	i=0
+	while [ $i -lt 400 ]; do
+		i=$((i + 1))
+		sleep 0.05
+		[ -f "$L" ] || continue
+		kill -STOP $wpid 2>/dev/null || return 1
+		if [ "$(cat "$L" 2>/dev/null)" = "$wpid" ] && held; then
+			return 0
+		fi
+		kill -CONT $wpid
+	done
+	return 1
+}
+
+count() { "$JHARVEST" -c "$T/conf" ls --json --account j1 | wc -l | tr -d ' '; }
+
+echo "# set up after $(($(date +%s) - t0)) s"
+# 1. A writer is stuck before the fetch starts.
+mkdir -p "$T/archive"
+stuck_writer
+ok $? "an import is stopped holding the archive's write transaction"
+start=$(date +%s)
+jh -c "$T/conf" fetch
+end=$(date +%s)
+is "$rc" 75 "fetch exits 75 while another process holds the writer lock"
+grep -q "another process (pid $wpid) has been writing to it for over 2 s" \
+    "$T/err"
+ok $? "the message names the holder's pid and the wait"
+ok $([ $((end - start)) -le 30 ]; echo $?) \
+    "it gives up after lock_wait, not never ($((end - start)) s)"
+is "$(dovecot_count "$U" INBOX)" $N "nothing was deleted from the server"
+kill -CONT $wpid
+wait $wpid
+is "$?" 0 "the stopped import completes once resumed"
+
+echo "# part 1 done after $(($(date +%s) - t0)) s"
+# 2. A writer gets stuck in the middle of a delete = yes fetch.
+"$JHARVEST" -q -c "$T/conf" fetch >/dev/null 2>"$T/fetch2.err" &
+fpid=$!
+i=0
+while [ $i -lt 200 ] && [ "$(count)" -lt 20 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+got=$(count)
+stuck_writer
+stuck=$?
+wait $fpid
+frc=$?
+echo "# the fetch had archived $got before the import was stopped"
+ok $stuck "an import is stopped mid-fetch holding the write transaction"
+is "$frc" 75 "the fetch exits 75 when its next batch cannot start"
+grep -q "another process (pid $wpid)" "$T/fetch2.err"
+ok $? "and says which process holds the archive"
+archived=$(count)
+left=$(dovecot_count "$U" INBOX)
+echo "# $archived archived, $left on the server after the interrupted fetch"
+ok $([ "$archived" -lt $N ] && [ "$left" -gt 0 ]; echo $?) \
+    "the fetch stopped part way ($archived archived, $left left)"
+ok $([ $((archived + left)) -ge $N ]; echo $?) \
+    "no message was deleted without being archived"
+kill -CONT $wpid
+wait $wpid
+is "$?" 0 "the import completes once resumed"
+
+jh -c "$T/conf" fetch
+is "$rc" 0 "the next fetch completes"
+is "$(dovecot_count "$U" INBOX)" 0 "nothing is left on the server"
+is "$(count)" $N "$N records harvested from the account"
+"$JHARVEST" -c "$T/conf" ls --json --account j1 |
+    jsonq 'o["original"]["sha256"]' | sort >"$T/got"
+"$JHARVEST" -q -a "$T/want.archive" import "$T/in"
+"$JHARVEST" -a "$T/want.archive" ls --json | jsonq 'o["original"]["sha256"]' |
+    sort >"$T/want"
+cmp -s "$T/want" "$T/got"
+ok $? "every seeded original is archived once, byte for byte"
+echo "# final fetch done after $(($(date +%s) - t0)) s"
+jh -c "$T/conf" verify
+is "$rc" 0 "the archive verifies"
+finish
