@@ -36,7 +36,8 @@ static const struct {
 	{ "by_msgid", MDB_DUPSORT },
 	{ "by_time", 0 },
 	{ "seen", 0 },
-	{ "by_blob", 0 }
+	{ "by_blob", 0 },
+	{ "revisions", 0 }
 };
 
 /* Tests only (archive_set_initial_mapsize); set before any open. */
@@ -890,6 +891,11 @@ archive_check(struct archive *ar, MDB_txn *txn, struct jh_err *err)
 		if (ar->mode == ARCHIVE_WRITE)
 			flags |= MDB_CREATE;
 		rc = mdb_dbi_open(txn, archive_dbs[i].name, flags, &ar->dbi[i]);
+		/* Archives written before the revision log can be read. */
+		if (rc == MDB_NOTFOUND && i == DB_REVISIONS) {
+			ar->no_revisions = 1;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
 			return jh_err_set(err, JH_EDATA, rc, "archive %s: "
 			    "database %s missing or damaged", ar->path,
@@ -1310,6 +1316,54 @@ archive_get_id(struct archive *ar, MDB_txn *txn, enum archive_db db,
 	return 0;
 }
 
+void
+archive_revision_link(const unsigned char prev[HASH_LEN], uint64_t id,
+    const unsigned char rec_hash[HASH_LEN], unsigned char link[HASH_LEN])
+{
+	unsigned char b[ARCHIVE_REV_LEN];
+
+	memcpy(b, prev, HASH_LEN);
+	archive_be64(b + HASH_LEN, id);
+	memcpy(b + HASH_LEN + 8, rec_hash, HASH_LEN);
+	hash_sha256(b, sizeof(b), link);
+}
+
+/* Append record id's new bytes rec to the revision log. */
+int
+archive_log_revision(struct archive *ar, MDB_txn *txn, uint64_t id,
+    const MDB_val *rec)
+{
+	unsigned char key[8], val[ARCHIVE_REV_LEN], prev[HASH_LEN];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint64_t seq = 1;
+	int rc;
+
+	memset(prev, 0, sizeof(prev));
+	if ((rc = mdb_cursor_open(txn, ar->dbi[DB_REVISIONS], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && (k.mv_size != 8 || v.mv_size != ARCHIVE_REV_LEN))
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		seq = archive_get64(k.mv_data) + 1;
+		memcpy(prev, v.mv_data, HASH_LEN);
+	} else if (rc != MDB_NOTFOUND)
+		goto out;
+	archive_be64(key, seq);
+	archive_be64(val + HASH_LEN, id);
+	hash_sha256(rec->mv_data, rec->mv_size, val + HASH_LEN + 8);
+	archive_revision_link(prev, id, val + HASH_LEN + 8, val);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = val;
+	v.mv_size = sizeof(val);
+	rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND);
+out:
+	mdb_cursor_close(cur);
+	return rc;
+}
+
 enum jh_status
 archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id,
     struct archive_enc *e, unsigned int flags, struct jh_err *err)
@@ -1330,6 +1384,8 @@ archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id,
 	if (rc == MDB_KEYEXIST)
 		return jh_err_set(err, JH_EDATA, rc, "archive %s: next_id %"
 		    PRIu64 " is taken", ar->path, id);
+	if (rc == 0)
+		rc = archive_log_revision(ar, txn, id, &v);
 	if (rc != 0)
 		return archive_mdb_err(ar, err, rc, "write record");
 	return JHARVEST_OK;

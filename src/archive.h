@@ -190,18 +190,22 @@ enum jh_status	 archive_uidvalidity_changed(struct archive *ar,
 
 struct archive_verify_stats {
 	uint64_t	records;	/* walked along the chain */
+	uint64_t	revisions;	/* revision log entries */
 	uint64_t	tombstones;	/* pruned records among them */
 	uint64_t	blobs;		/* re-hashed */
 	uint64_t	index_entries;	/* looked up for a record */
 	uint64_t	problems;
 	uint64_t	first_bad;	/* record id of the first; 0: none or
 					   the archive as a whole */
+	unsigned char	chain_head[HASH_LEN];	/* as recomputed */
+	unsigned char	revision_head[HASH_LEN]; /* the last link */
 };
 
 /*
  * Check the archive in one read snapshot: ids run 1.. without gaps, each
  * record's prev_chain is the chain after the record before it and meta
- * chain_head the chain after the last; for records with id >= since (0:
+ * chain_head the chain after the last; the revision log's links hold and
+ * every record's bytes hash to its last revision; for records with id >= since (0:
  * all) every blob decompresses to its SHA-256 and size, and every index
  * entry the record implies exists; and every index entry naming a record
  * >= since names one that exists.  fn (may be NULL) is called for each

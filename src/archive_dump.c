@@ -369,6 +369,9 @@ load_record_fn(struct load *ld, MDB_txn *txn, void *arg)
 	rc = mdb_put(txn, ar->dbi[DB_MESSAGES], &k, &lr->v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return load_bad(ld, "record id twice");
+	/* A loaded archive's revision log starts with what was loaded. */
+	if (rc == 0)
+		rc = archive_log_revision(ar, txn, lr->id, &lr->v);
 	if (rc != 0)
 		return archive_mdb_err(ar, ld->err, rc, "load record");
 	/* A record of another format (a pruned one) keeps no indexes. */

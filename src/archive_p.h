@@ -29,8 +29,23 @@ enum archive_db {
 	DB_BY_TIME,
 	DB_SEEN,
 	DB_BY_BLOB,
+	DB_REVISIONS,
 	DB_COUNT
 };
+
+/*
+ * The revision log, db "revisions": u64 seq (from 1, big-endian) ->
+ * link (32) || u64 id || SHA-256 of the record's bytes (32), where link =
+ * SHA-256(previous link, zeros for seq 1 || id || record hash).  Every
+ * write of a record (new, merged, adopted, pruned to a tombstone,
+ * loaded) appends one, so verify can tell a record jharvest rewrote
+ * from one changed behind its back: a record's bytes must hash to its
+ * last revision.
+ */
+#define ARCHIVE_REV_LEN		(HASH_LEN + 8 + HASH_LEN)
+int	archive_log_revision(struct archive *ar, MDB_txn *txn, uint64_t id, const MDB_val *rec);
+/* link = SHA-256(prev || be64(id) || rec_hash) */
+void	archive_revision_link(const unsigned char prev[HASH_LEN], uint64_t id, const unsigned char rec_hash[HASH_LEN], unsigned char link[HASH_LEN]);
 
 
 #define ARCHIVE_MAXDBS		16
@@ -56,6 +71,7 @@ struct archive {
 	MDB_dbi			 dbi[DB_COUNT];
 	enum archive_mode	 mode;
 	MDB_txn			*batch;	/* open write batch or NULL */
+	int			 no_revisions;	/* read-only, no such db */
 	int			 wlock_fd;	/* jharvest-writer.lock; -1 */
 	MDB_txn			*wtxn;	/* the write txn holding it */
 	char			 wlock_holder[48]; /* "pid N", messages */

@@ -548,7 +548,8 @@ prune_one(struct prune *p, MDB_txn *txn, const struct archive_record *r)
 	kv.mv_size = sizeof(idk);
 	v.mv_data = tomb;
 	v.mv_size = sizeof(tomb);
-	if ((rc = mdb_put(txn, p->ar->dbi[DB_MESSAGES], &kv, &v, 0)) != 0)
+	if ((rc = mdb_put(txn, p->ar->dbi[DB_MESSAGES], &kv, &v, 0)) != 0 ||
+	    (rc = archive_log_revision(p->ar, txn, r->id, &v)) != 0)
 		return rc;
 
 	prune_cand_add(&p->c, r->blob);

@@ -26,6 +26,9 @@ struct verify {
 	void			(*fn)(uint64_t, const char *, void *);
 	void			*ctx;
 	struct archive_verify_stats *st;
+	unsigned char		*rev;	/* [id]: hash of its last revision */
+	unsigned char		*has_rev;	/* [id]: 1 when rev[id] set */
+	uint64_t		 nrev;		/* rev, has_rev: ids 0..nrev-1 */
 	struct jh_err		 first;		/* first problem */
 	enum jh_status		 fatal;		/* LMDB error */
 	struct jh_err		*err;
@@ -274,6 +277,95 @@ verify_record(struct verify *vf, uint64_t id, const MDB_val *v)
 }
 
 /*
+ * Walk the revision log: seqs run 1, 2, ... and each link follows from
+ * the one before.  Keep each record's last revision for verify_chain.
+ */
+static void
+verify_revisions(struct verify *vf)
+{
+	unsigned char link[HASH_LEN], prev[HASH_LEN];
+	const unsigned char *p;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	MDB_stat ms;
+	uint64_t seq, want = 1, id;
+	int rc, op;
+
+	if (vf->ar->no_revisions) {
+		verify_problem(vf, 0, "no revision log: written by an older "
+		    "jharvest (dump and load it to start one)");
+		return;
+	}
+	rc = archive_meta_get(vf->ar, vf->txn, "next_id", &v);
+	if (rc != 0 || v.mv_size != 8)
+		return;		/* verify_chain reports it */
+	vf->nrev = archive_get64(v.mv_data);
+	/* Ids are dense: a larger next_id is verify_chain's to report. */
+	rc = mdb_stat(vf->txn, vf->ar->dbi[DB_MESSAGES], &ms);
+	if (verify_lmdb(vf, rc, "stat records") != 0)
+		return;
+	if (vf->nrev > (uint64_t)ms.ms_entries + 1)
+		vf->nrev = (uint64_t)ms.ms_entries + 1;
+	vf->rev = xcalloc(vf->nrev, HASH_LEN);
+	vf->has_rev = xcalloc(vf->nrev, 1);
+	memset(prev, 0, sizeof(prev));
+	rc = mdb_cursor_open(vf->txn, vf->ar->dbi[DB_REVISIONS], &cur);
+	if (verify_lmdb(vf, rc, "open revisions") != 0)
+		return;
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+	    op = MDB_NEXT) {
+		if (k.mv_size != 8 || v.mv_size != ARCHIVE_REV_LEN) {
+			verify_problem(vf, 0, "revisions: entry of %zu/%zu "
+			    "bytes", k.mv_size, v.mv_size);
+			continue;
+		}
+		seq = archive_get64(k.mv_data);
+		p = v.mv_data;
+		id = archive_get64(p + HASH_LEN);
+		if (seq != want)
+			verify_problem(vf, id, "revision log broken: revision "
+			    "%" PRIu64 " missing", want);
+		want = seq + 1;
+		vf->st->revisions++;
+		archive_revision_link(prev, id, p + HASH_LEN + 8, link);
+		if (memcmp(link, p, HASH_LEN) != 0)
+			verify_problem(vf, id, "revision log broken at "
+			    "revision %" PRIu64, seq);
+		/* Go on from the stored link: report each break once. */
+		memcpy(prev, p, HASH_LEN);
+		if (id == 0 || id >= vf->nrev) {
+			verify_problem(vf, 0, "revision %" PRIu64 " names "
+			    "record %" PRIu64 ", which cannot exist", seq, id);
+			continue;
+		}
+		memcpy(vf->rev + id * HASH_LEN, p + HASH_LEN + 8, HASH_LEN);
+		vf->has_rev[id] = 1;
+	}
+	(void)verify_lmdb(vf, rc, "read revisions");
+	memcpy(vf->st->revision_head, prev, HASH_LEN);
+	mdb_cursor_close(cur);
+}
+
+/* A record's bytes must be what jharvest last wrote. */
+static void
+verify_revision_of(struct verify *vf, uint64_t id, const MDB_val *v)
+{
+	unsigned char h[HASH_LEN];
+
+	if (vf->rev == NULL || id >= vf->nrev)
+		return;
+	if (!vf->has_rev[id]) {
+		verify_problem(vf, id, "no revision log entry: written "
+		    "outside jharvest");
+		return;
+	}
+	hash_sha256(v->mv_data, v->mv_size, h);
+	if (memcmp(h, vf->rev + id * HASH_LEN, HASH_LEN) != 0)
+		verify_problem(vf, id, "record differs from its last "
+		    "revision: changed outside jharvest");
+}
+
+/*
  * Walk every record in id order: ids run 1, 2, ... without gaps, and
  * each record's prev_chain is the chain after the one before it.
  */
@@ -317,6 +409,7 @@ verify_chain(struct verify *vf)
 		at = archive_get64(p + VERIFY_AT_OFF);
 		/* Go on from the stored link: report each break once. */
 		verify_chain_next(rchain, id, p + VERIFY_BLOB_OFF, at, chain);
+		verify_revision_of(vf, id, &v);
 		if (id >= vf->since)
 			verify_record(vf, id, &v);
 		if (vf->fatal != JHARVEST_OK)
@@ -324,6 +417,7 @@ verify_chain(struct verify *vf)
 	}
 	if (verify_lmdb(vf, rc, "read records") != 0)
 		goto out;
+	memcpy(vf->st->chain_head, chain, HASH_LEN);
 
 	rc = archive_meta_get(vf->ar, vf->txn, "chain_head", &v);
 	if (rc == 0 && (v.mv_size != HASH_LEN ||
@@ -466,7 +560,11 @@ archive_verify(struct archive *ar, uint64_t since,
 	/* One snapshot: a fetch may run meanwhile. */
 	if ((s = archive_rtxn(ar, &vf.txn, err)) != JHARVEST_OK)
 		return s;
-	verify_chain(&vf);
+	verify_revisions(&vf);
+	if (vf.fatal == JHARVEST_OK)
+		verify_chain(&vf);
+	free(vf.rev);
+	free(vf.has_rev);
 	for (i = 0; i < sizeof(idx) / sizeof(idx[0]) &&
 	    vf.fatal == JHARVEST_OK; i++)
 		verify_index_targets(&vf, idx[i].db, idx[i].name);

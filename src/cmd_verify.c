@@ -7,6 +7,7 @@
 
 #include "archive.h"
 #include "cmd.h"
+#include "hash.h"
 #include "log.h"
 
 enum { VERIFY_SINCE = 256 };
@@ -37,7 +38,7 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 	struct archive *ar;
 	struct jh_err err = { 0 };
 	const char *arg;
-	char *end;
+	char *end, chain[HASH_HEXLEN + 1], revision[HASH_HEXLEN + 1];
 	unsigned long long since = 0;
 	int ch, rc;
 
@@ -63,9 +64,16 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 	rc = archive_verify(ar, since, verify_print, NULL, &st, &err);
 	if (rc == JHARVEST_OK || rc == JH_EDATA)
 		printf("%" PRIu64 " records (%" PRIu64 " pruned), %" PRIu64
-		    " blobs, %" PRIu64 " index entries checked: %" PRIu64
-		    " problem%s\n", st.records, st.tombstones, st.blobs,
-		    st.index_entries, st.problems, st.problems == 1 ? "" : "s");
+		    " revisions, %" PRIu64 " blobs, %" PRIu64 " index entries "
+		    "checked: %" PRIu64 " problem%s\n", st.records,
+		    st.tombstones, st.revisions, st.blobs, st.index_entries,
+		    st.problems, st.problems == 1 ? "" : "s");
+	if (rc == JHARVEST_OK) {
+		/* Worth keeping elsewhere: a later verify must end there. */
+		hash_hex(st.chain_head, chain);
+		hash_hex(st.revision_head, revision);
+		printf("chain_head %s\nrevision_head %s\n", chain, revision);
+	}
 	if (rc == JH_EDATA)
 		log_error("%s: first broken link", err.msg);
 	else if (rc != JHARVEST_OK)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # jharvest verify: a clean archive passes; one byte flipped in a blob, in a
-# record's chained fields or in a record's metadata, and an index entry
-# naming no record, each make it exit 65 naming the record.  The archive
+# record's chained fields, in a record's metadata (indexed or not) or in
+# the revision log, and an index entry naming no record, each make it exit
+# 65 naming the record; a merge by jharvest itself still verifies.  The archive
 # is edited through LMDB with mdb_dump/mdb_load while closed.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -15,6 +16,10 @@ jh -a "$A" verify
 is "$rc" 0 "verify passes on a fresh archive"
 grep -q ': 0 problems$' "$T/out"
 ok $? "it reports 0 problems"
+grep -q '^chain_head [0-9a-f]\{64\}$' "$T/out" &&
+    grep -q '^revision_head [0-9a-f]\{64\}$' "$T/out"
+ok $? "it prints the heads of the chain and of the revision log"
+head1=$(grep '^revision_head' "$T/out")
 n=$("$JHARVEST" -a "$A" ls | wc -l | tr -d ' ')
 grep -q "^$n records" "$T/out"
 ok $? "it walked all $n records"
@@ -84,6 +89,48 @@ jh -a "$A" verify
 is "$rc" 65 "verify exits 65"
 grep -q "^record 2: .*X${addr#?}: missing from by_addr" "$T/out"
 ok $? "verify names record 2 and the unindexed address"
+
+# 3b. A field no index covers: record 4's subject.  Only the revision
+# log knows what jharvest last wrote there.
+rm -rf "$A"; cp -r "$T/clean" "$A"
+subj=$("$JHARVEST" -a "$A" ls --json | jsonq \
+    'o["subject"] if o["id"] == 4 else ""' | grep .)
+old=$(printf '%s' "$subj" | od -An -tx1 | tr -d ' \n')
+new=$(printf 'X%s' "${subj#?}" | od -An -tx1 | tr -d ' \n')
+flip messages "$(idhex 4)" 0 "$old" "$new"
+ok $? "changed record 4's subject \"$subj\""
+"$JHARVEST" -a "$A" ls --json | grep -q "\"X${subj#?}\""
+ok $? "ls shows the changed subject"
+jh -a "$A" verify
+is "$rc" 65 "verify exits 65"
+grep -q "^record 4: record differs from its last revision: changed outside jharvest$" "$T/out"
+ok $? "verify names record 4 as changed outside jharvest"
+is "$(grep -c '^record' "$T/out")" 1 "and nothing else"
+
+# 3c. The revision log itself: one byte of revision 2's record hash.
+rm -rf "$A"; cp -r "$T/clean" "$A"
+flip revisions "$(idhex 2)" 60
+ok $? "flipped a byte of revision 2"
+jh -a "$A" verify
+is "$rc" 65 "verify exits 65"
+grep -q "revision log broken at revision 2$" "$T/out"
+ok $? "verify names the broken revision"
+
+# 3d. A merge rewrites a record through jharvest: still verifies.
+rm -rf "$A"; cp -r "$T/clean" "$A"
+revs=$("$JHARVEST" -a "$A" verify |
+    sed -n 's/^.* records (.* pruned), \([0-9]*\) revisions.*/\1/p')
+"$JHARVEST" -a "$A" cat 1 >"$T/orig1"
+"$JHARVEST" -q -a "$A" import "$T/orig1"
+is "$("$JHARVEST" -a "$A" ls --json | jsonq 'len(o["sources"]) if o["id"] == 1 else ""' | grep .)" 2 \
+    "a plain copy of record 1's original merged into it"
+jh -a "$A" verify
+is "$rc" 0 "verify passes after the merge"
+grep -q " $((revs + 1)) revisions," "$T/out"
+ok $? "the merge added one revision to the $revs before"
+head2=$(grep '^revision_head' "$T/out")
+ok $([ -n "$head2" ] && [ "$head2" != "$head1" ]; echo $?) \
+    "and moved the revision head"
 
 # 4. An index entry that names no record.
 rm -rf "$A"; cp -r "$T/clean" "$A"
