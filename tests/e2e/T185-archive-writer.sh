@@ -4,6 +4,7 @@
 # go (here a jharvest import stopped with SIGSTOP in the middle of a
 # batch): a fetch waits lock_wait seconds, then exits 75 naming the
 # holder, deletes nothing it did not commit, and the next run completes.
+# A dump taken during a fetch loads and verifies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 command -v python3 >/dev/null || skip_all "python3 not installed"
@@ -132,4 +133,32 @@ ok $? "every seeded original is archived once, byte for byte"
 echo "# final fetch done after $(($(date +%s) - t0)) s"
 jh -c "$T/conf" verify
 is "$rc" 0 "the archive verifies"
+
+# 3. A hot backup while a delete = yes fetch writes: dump reads one
+# snapshot, so what it took loads and verifies whatever the fetch did.
+$gen files "$T/in3" 100 2000
+for f in "$T"/in3/*.eml; do
+	sed 's/gen-\([0-9]*\)@/hot-\1@/' "$f" >"$f.hot" && mv "$f.hot" "$f"
+done
+dovecot_seed "$U" INBOX "$T"/in3/*.eml
+before=$("$JHARVEST" -c "$T/conf" ls | wc -l | tr -d ' ')
+"$JHARVEST" -q -c "$T/conf" fetch >/dev/null 2>"$T/fetch3.err" &
+fpid=$!
+i=0
+while [ $i -lt 200 ] && [ "$(count)" -lt $((N + 10)) ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+jh -c "$T/conf" dump "$T/hot.dump"
+drc=$rc
+wait $fpid
+is "$?.$drc" "0.0" "the fetch and the dump taken meanwhile both succeed"
+jh -a "$T/restored" load "$T/hot.dump"
+is "$rc" 0 "the hot dump loads"
+jh -a "$T/restored" verify
+is "$rc" 0 "and the restored archive verifies"
+got=$("$JHARVEST" -a "$T/restored" ls | wc -l | tr -d ' ')
+echo "# the dump holds $got records; $before before the fetch"
+ok $([ "$got" -ge "$before" ] && [ "$got" -le $((before + 100)) ]; echo $?) \
+    "it holds the records before the fetch and part of it ($got)"
 finish
