@@ -4,6 +4,7 @@
 # 127.0.0.1:TARGET and spoils the server's side of each connection.
 #
 #   faultproxy.py PORTFILE TARGET MODE [N] [--at TEXT] [--times K]
+#                 [--rate P] [--seed S] [--actions A,B...]
 #
 # The fault is armed when the client has sent TEXT (default: at once) and
 # strikes after N more bytes (default 0) from the server:
@@ -15,12 +16,36 @@
 #            then close
 #   literal  announce an IMAP literal of 99999999999 bytes, send a few,
 #            then close
+# One mode instead spoils the client's side, in plaintext sessions only
+# (IMAP and POP3 without TLS: the proxy must read the commands):
+#   refuse   the server refuses or loses a deletion: a share P (--rate,
+#            default 0.1) of the deletion commands, drawn by a generator
+#            seeded with S (--seed, default 1), never reaches the server
+#            or its answer never reaches the client.  IMAP UID STORE
+#            +FLAGS \Deleted and (UID) EXPUNGE get, at random,
+#              no      a tagged NO [SERVERBUG]
+#              inuse   a tagged NO [INUSE] (a temporary refusal)
+#              bad     a tagged BAD
+#              cut     the connection closed, the command not sent on
+#              lost    the command sent on, the server's whole answer
+#                      swallowed, then the connection closed: the
+#                      server did it, the client cannot know
+#            POP3 DELE gets -ERR ("err"), a cut or a lost answer; POP3
+#            QUIT gets -ERR and the connection is closed without the
+#            server seeing QUIT, so it removes nothing ("err").  The
+#            server sees only the commands passed on, so the session
+#            stays as the client was told.  --actions limits the faults
+#            to those named (a command none of them fits is passed on).
+#            Each injected fault is logged as
+#            "faultproxy: conn N: injected ACTION: COMMAND".
 # With --times K only the first K connections are spoilt.  The chosen port
-# is written to PORTFILE; each connection is logged on stderr.
-import socket, sys, threading, time
+# is written to PORTFILE; each connection is logged on stderr as
+# "faultproxy: conn N", when it is accepted.
+import random, re, socket, sys, threading, time
 
 args = sys.argv[1:]
-opts = {"--at": b"", "--times": "0"}
+opts = {"--at": b"", "--times": "0", "--rate": "0.1", "--seed": "1",
+        "--actions": ""}
 pos = []
 i = 0
 while i < len(args):
@@ -34,6 +59,9 @@ portfile, target, mode = pos[0], int(pos[1]), pos[2]
 nafter = int(pos[3]) if len(pos) > 3 else 0
 at = opts["--at"].encode() if isinstance(opts["--at"], str) else b""
 times = int(opts["--times"])
+rate = float(opts["--rate"])
+rng = random.Random(int(opts["--seed"]))
+only = set(a for a in opts["--actions"].split(",") if a)
 conns = 0
 lock = threading.Lock()
 
@@ -88,11 +116,146 @@ def strike(c, n):
         return
 
 
+# refuse: what each deletion command may meet.
+REFUSE = [
+    (re.compile(rb"^(\S+) (?:UID )?STORE \S+ \+FLAGS(?:\.SILENT)? "
+                rb"[^\r\n]*\\Deleted", re.I),
+     ("no", "inuse", "bad", "cut", "lost")),
+    (re.compile(rb"^(\S+) (?:UID )?EXPUNGE\b", re.I),
+     ("no", "inuse", "bad", "cut", "lost")),
+    (re.compile(rb"^()DELE \d+", re.I), ("err", "cut", "lost")),
+    (re.compile(rb"^()QUIT\b", re.I), ("err",)),
+]
+REPLY = {
+    "no": b"%s NO [SERVERBUG] faultproxy: deletion refused\r\n",
+    "inuse": b"%s NO [INUSE] faultproxy: mailbox in use, try later\r\n",
+    "bad": b"%s BAD faultproxy: deletion refused\r\n",
+    "err": b"-ERR faultproxy: deletion refused\r\n",
+}
+LITERAL = re.compile(rb"\{(\d+)\+?\}\r?\n$")
+
+
+def refuse_pick(line):
+    """The fault for this client line, if any: (action, tag)."""
+    for pat, actions in REFUSE:
+        m = pat.match(line)
+        if m is None:
+            continue
+        if only:
+            actions = tuple(a for a in actions if a in only)
+            if not actions:
+                return None
+        with lock:
+            if rng.random() >= rate:
+                return None
+            return rng.choice(actions), m.group(1)
+    return None
+
+
+def serve_refuse(c, s, n):
+    wlock = threading.Lock()  # both threads write to the client
+    lost = {"tag": None, "buf": b""}  # an answer to swallow, then cut
+
+    def close_all():
+        for x in (c, s):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def from_server():
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                tag = lost["tag"]
+                if tag is None:
+                    with wlock:
+                        c.sendall(d)
+                    continue
+                # Swallow the answer up to its end: the tagged line
+                # (IMAP) or the first line (POP3), then cut.
+                b = lost["buf"] = lost["buf"] + d
+                if tag == b"":
+                    done = b"\r\n" in b
+                else:
+                    done = b.startswith(tag + b" ") or \
+                        (b"\r\n" + tag + b" ") in b
+                if done and b.endswith(b"\r\n"):
+                    break
+        except OSError:
+            pass
+        close_all()
+        for x in (c, s):
+            x.close()
+
+    threading.Thread(target=from_server, daemon=True).start()
+    buf = b""
+    literal = 0
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            buf += d
+            out = b""
+            while buf:
+                if literal > 0:
+                    k = min(literal, len(buf))
+                    out += buf[:k]
+                    buf = buf[k:]
+                    literal -= k
+                    continue
+                i = buf.find(b"\n")
+                if i < 0:
+                    break  # wait for the rest of the line
+                line, buf = buf[:i + 1], buf[i + 1:]
+                m = LITERAL.search(line)
+                if m is not None:
+                    literal = int(m.group(1))
+                pick = refuse_pick(line) if literal == 0 else None
+                if pick is None:
+                    out += line
+                    continue
+                act, tag = pick
+                if out:
+                    s.sendall(out)
+                    out = b""
+                log("conn %d: injected %s: %s" %
+                    (n, act, line.strip().decode("ascii", "replace")))
+                if act == "lost":
+                    lost["tag"] = tag
+                    s.sendall(line)
+                    continue
+                if act in REPLY:
+                    r = REPLY[act] % tag if b"%s" in REPLY[act] \
+                        else REPLY[act]
+                    with wlock:
+                        c.sendall(r)
+                    if not line.upper().startswith(b"QUIT"):
+                        continue
+                # cut, or QUIT refused: the server never sees it.
+                close_all()
+                return
+            if out:
+                s.sendall(out)
+    except OSError:
+        pass
+    try:
+        s.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
 def serve(c, n):
     try:
         s = socket.create_connection(("127.0.0.1", target))
     except OSError:
         c.close()
+        return
+    if mode == "refuse" and (times == 0 or n <= times):
+        serve_refuse(c, s, n)
         return
     ev = threading.Event()
     if not at:
