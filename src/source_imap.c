@@ -77,6 +77,7 @@ struct source {
 	int			 warned_expunge;
 	enum jh_status		 io_code;	/* why the stream failed */
 	char			 io_why[200];
+	char			 resp[512];	/* imap_resp's "[CODE] text" */
 
 	struct imap_folder	*folders;	/* owned */
 	size_t			 nfolders, cur;
@@ -258,14 +259,27 @@ imap_logger(mailimap *imap, int type, const char *str, size_t size,
  * Errors.
  */
 
-/* The server's text for the last command, never NULL. */
+/*
+ * The server's text for the last command, never NULL: "[CODE] text" when
+ * the answer carried a response code other than the ones libetpan parses
+ * itself.  libetpan keeps such a code ([INUSE], [UNAVAILABLE], [LIMIT],
+ * [NONEXISTENT]) out of imap_response, in imap_response_info->rsp_atom,
+ * which it renews with each command's answer.
+ */
 static const char *
-imap_resp(const struct source *s)
+imap_resp(struct source *s)
 {
+	const struct mailimap_response_info *ri;
 	const char *t;
 
 	t = s->imap != NULL ? s->imap->imap_response : NULL;
-	return t != NULL && *t != '\0' ? t : "no reason given";
+	if (t == NULL || *t == '\0')
+		t = "no reason given";
+	ri = s->imap != NULL ? s->imap->imap_response_info : NULL;
+	if (ri == NULL || ri->rsp_atom == NULL || ri->rsp_atom[0] == '\0')
+		return t;
+	snprintf(s->resp, sizeof(s->resp), "[%s] %s", ri->rsp_atom, t);
+	return s->resp;
 }
 
 /* Whether a refusal is one to retry later (Exchange Online, Dovecot). */

@@ -276,6 +276,12 @@ pop3_dele(struct source *s, struct pop3_msg *m, struct jh_err *err)
 	snprintf(s->cmd, sizeof(s->cmd), "DELE %lu", m->num);
 	snprintf(s->label, sizeof(s->label), "uidl %s: DELE", m->uidl);
 	st = pop3_cmd(s, s->cmd, 1, NULL, s->label, err);
+	/* -ERR: the server refused, as an IMAP NO to STORE gives 69. */
+	if (st == JH_EDATA) {
+		if (err != NULL)
+			err->code = JH_EUNAVAIL;
+		st = JH_EUNAVAIL;
+	}
 	if (st != JHARVEST_OK)
 		return st;
 	m->deleted = 1;
