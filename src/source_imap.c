@@ -300,6 +300,74 @@ imap_resp_is_temp(const char *t)
 }
 
 /*
+ * libetpan 1.9.4, as fuzz_imap found it.  These wrappers keep its traps
+ * in one place.
+ */
+
+/*
+ * UID FETCH.  After a tagged NO that came with no FETCH data libetpan has
+ * freed the list it hands back, without clearing the pointer: freeing it
+ * again was a double free on every "NO Some messages could not be
+ * FETCHed".  The handlers have seen all the data anyway.
+ */
+static int
+imap_uid_fetch(struct source *s, struct mailimap_set *set,
+    struct mailimap_fetch_type *ft)
+{
+	clist *res = NULL;
+	int r;
+
+	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	if (r == MAILIMAP_NO_ERROR && res != NULL)
+		mailimap_fetch_list_free(res);
+	return r;
+}
+
+/*
+ * Whether the server announced capability name.  mailimap_has_extension
+ * and mailimap_capability read a NULL list when the server sent none, or
+ * an empty CAPABILITY line: a crash before STARTTLS for imap://.
+ */
+static int
+imap_caps_known(const struct source *s)
+{
+	const struct mailimap_connection_info *ci;
+
+	ci = s->imap != NULL ? s->imap->imap_connection_info : NULL;
+	return ci != NULL && ci->imap_capability != NULL &&
+	    ci->imap_capability->cap_list != NULL;
+}
+
+static int
+imap_has_cap(const struct source *s, const char *name)
+{
+	return imap_caps_known(s) && mailimap_has_extension(s->imap, name);
+}
+
+/*
+ * STATUS name (al) into *stp.  A NO still hands back what came with it
+ * (it leaked), and an OK may come without any STATUS data (it was read
+ * as if it had).
+ */
+static int
+imap_status(struct source *s, const char *name,
+    struct mailimap_status_att_list *al,
+    struct mailimap_mailbox_data_status **stp)
+{
+	int r;
+
+	*stp = NULL;
+	r = mailimap_status(s->imap, name, al, stp);
+	if (r != MAILIMAP_NO_ERROR && *stp != NULL) {
+		mailimap_mailbox_data_status_free(*stp);
+		*stp = NULL;
+	}
+	if (r == MAILIMAP_NO_ERROR && *stp == NULL)
+		r = MAILIMAP_ERROR_STATUS;
+	return r;
+}
+
+/*
  * Map a libetpan result to a status.  what names the step, with the
  * folder and UID where one applies ("INBOX: uid 5: fetch").  A command
  * the server refused (NO, BAD) gives refused, unless its text says to
@@ -528,7 +596,6 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
-	clist *res = NULL;
 	char what[160];
 	size_t i, j;
 	uint32_t u, z;
@@ -546,10 +613,8 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
 	s->mode = IMAP_MODE_SIZES;
-	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	r = imap_uid_fetch(s, set, ft);
 	s->mode = IMAP_MODE_NONE;
-	if (res != NULL)
-		mailimap_fetch_list_free(res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -567,6 +632,16 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 		s->luids[j] = u;
 		s->lsizes[j] = z;
 	}
+	/* A UID listed twice would be fetched and handed out twice. */
+	for (i = j = 0; i < s->nlist; i++)
+		if (j == 0 || s->luids[i] != s->luids[j - 1]) {
+			s->luids[j] = s->luids[i];
+			s->lsizes[j++] = s->lsizes[i];
+		}
+	if (j < s->nlist)
+		log_warnx("%s: %s: the server listed %zu UIDs more than once",
+		    s->where, name, s->nlist - j);
+	s->nlist = j;
 	return JHARVEST_OK;
 }
 
@@ -741,7 +816,6 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	struct mailimap_section *sec;
 	struct mailimap_set *set;
 	uint32_t *uids;
-	clist *res = NULL;
 	unsigned long long bytes = 0;
 	size_t i, n, maxn, maxb;
 	char what[160];
@@ -807,11 +881,9 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	    uids[n - 1]);
 	imap_incoming_reset(s);
 	s->mode = IMAP_MODE_BODIES;
-	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	r = imap_uid_fetch(s, set, ft);
 	s->mode = IMAP_MODE_NONE;
 	imap_incoming_reset(s);
-	if (res != NULL)
-		mailimap_fetch_list_free(res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r == MAILIMAP_NO_ERROR)
@@ -832,12 +904,12 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 static int
 imap_capability(struct source *s)
 {
-	struct mailimap_capability_data *cd = NULL;
 	int r;
 
-	r = mailimap_capability(s->imap, &cd);
-	if (cd != NULL)
-		mailimap_capability_data_free(cd);
+	/* Not mailimap_capability: see imap_has_cap. */
+	r = mailimap_custom_command(s->imap, "CAPABILITY");
+	if (r == MAILIMAP_NO_ERROR && !imap_caps_known(s))
+		r = MAILIMAP_ERROR_CAPABILITY;
 	return r;
 }
 
@@ -852,12 +924,12 @@ imap_starttls(struct source *s, struct jh_err *err)
 	int r;
 
 	snprintf(what, sizeof(what), "%s: capability", s->where);
-	if (!mailimap_has_extension(s->imap, "STARTTLS")) {
+	if (!imap_has_cap(s, "STARTTLS")) {
 		r = imap_capability(s);
 		if (r != MAILIMAP_NO_ERROR)
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
 	}
-	if (!mailimap_has_extension(s->imap, "STARTTLS"))
+	if (!imap_has_cap(s, "STARTTLS"))
 		return jh_err_set(err, JH_EUNAVAIL, 0, "%s: server does not "
 		    "offer STARTTLS, which imap:// requires", s->where);
 	snprintf(what, sizeof(what), "%s: starttls", s->where);
@@ -1008,7 +1080,7 @@ imap_session(const struct remote_opts *o, struct source **sp,
 		rc = imap_error(s, r, JH_ETEMP, what, err);
 		goto fail;
 	}
-	s->uidplus = mailimap_has_extension(s->imap, "UIDPLUS");
+	s->uidplus = imap_has_cap(s, "UIDPLUS");
 	mailimap_set_progress_callback(s->imap, imap_progress_cb,
 	    imap_progress_cb, s);
 	mailimap_set_msg_att_handler(s->imap, imap_att_cb, s);
@@ -1287,7 +1359,7 @@ imap_probe_folder(struct source *s, const char *name,
 	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY) !=
 	    MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
-	r = mailimap_status(s->imap, name, al, &st);
+	r = imap_status(s, name, al, &st);
 	mailimap_status_att_list_free(al);
 	if (r != MAILIMAP_NO_ERROR) {
 		snprintf(what, sizeof(what), "%s: status", name);
@@ -1481,6 +1553,9 @@ imap_date_epoch(const struct mailimap_date_time *d)
 	tm.tm_sec = d->dt_sec;
 	t = (int64_t)timegm(&tm);
 	z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	/* A zone beyond +-99:59 is nonsense (and overflowed): UTC. */
+	if (d->dt_zone < -9959 || d->dt_zone > 9959)
+		z = 0;
 	off = (z / 100) * 3600 + (z % 100) * 60;
 	return d->dt_zone < 0 ? t + off : t - off;
 }
@@ -1603,7 +1678,7 @@ imap_stat_status(struct source *s, struct remote_stat *rs,
 	    mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY) !=
 	    MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
-	r = mailimap_status(s->imap, f->name, al, &st);
+	r = imap_status(s, f->name, al, &st);
 	mailimap_status_att_list_free(al);
 	if (r != MAILIMAP_NO_ERROR) {
 		snprintf(what, sizeof(what), "%s: status", f->name);
@@ -1674,6 +1749,11 @@ imap_stat_quota(struct source *s, struct remote_stat *rs, const char *name,
 	int r;
 
 	r = mailimap_quota_getquotaroot(s->imap, name, &qd);
+	/* A NO still hands back what came with it. */
+	if (r != MAILIMAP_NO_ERROR && qd != NULL) {
+		mailimap_quota_complete_data_free(qd);
+		qd = NULL;
+	}
 	if (r != MAILIMAP_NO_ERROR) {
 		if (s->broken) {
 			snprintf(what, sizeof(what), "%s: getquotaroot", name);
@@ -1721,7 +1801,6 @@ imap_stat_folder(struct source *s, struct remote_stat *rs,
 	struct mailimap_set *set;
 	struct imap_stat_ctx c;
 	enum jh_status rc;
-	clist *res = NULL;
 	char what[160];
 	int r;
 
@@ -1757,10 +1836,8 @@ imap_stat_folder(struct source *s, struct remote_stat *rs,
 	    mailimap_fetch_att_new_internaldate()) != MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
 	mailimap_set_msg_att_handler(s->imap, imap_stat_att_cb, &c);
-	r = mailimap_uid_fetch(s->imap, set, ft, &res);
+	r = imap_uid_fetch(s, set, ft);
 	mailimap_set_msg_att_handler(s->imap, imap_att_cb, s);
-	if (res != NULL)
-		mailimap_fetch_list_free(res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -1817,8 +1894,8 @@ imap_stat(const struct remote_opts *o, int all_folders, int64_t now,
 	s->writable = 0;
 	rs = xcalloc(1, sizeof(*rs));
 	rs->capabilities = imap_capabilities(s);
-	rs->has_quota = mailimap_has_extension(s->imap, "QUOTA");
-	rs->has_status_size = mailimap_has_extension(s->imap, "STATUS=SIZE");
+	rs->has_quota = imap_has_cap(s, "QUOTA");
+	rs->has_status_size = imap_has_cap(s, "STATUS=SIZE");
 	if (s->acct->folders == NULL || s->acct->folders[0] == NULL)
 		imap_stat_add(rs, "INBOX", 1);
 	for (i = 0; s->acct->folders != NULL && s->acct->folders[i] != NULL;
