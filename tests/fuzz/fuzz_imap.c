@@ -233,7 +233,8 @@ fz_libetpan_crash(const uint8_t *p, size_t n)
 		j = i + 7;
 		if (j < n && p[j] == ' ')
 			j++;
-		if (j >= n || p[j] == '\r' || p[j] == '\n')
+		/* A NUL ends the line's text for libetpan as well. */
+		if (j >= n || p[j] == '\r' || p[j] == '\n' || p[j] == '\0')
 			return 1;
 	}
 	return 0;
