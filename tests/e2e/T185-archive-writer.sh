@@ -8,7 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dovecot.sh"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-[ -z "${VALGRIND:-}" ] || skip_all "timed SIGSTOP/SIGCONT test; not under valgrind"
+[ -z "${JHARVEST_VALGRIND_BIN:-}" ] ||
+    skip_all "timed SIGSTOP/SIGCONT test; not under valgrind"
 gen="python3 $(dirname "$0")/gen.py"
 t0=$(date +%s)
 dovecot_start
