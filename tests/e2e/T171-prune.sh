@@ -5,8 +5,29 @@
 # LMDB pages that the next import reuses.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip_all "python3 not installed"
-ex="$JH_SRCDIR/examples/reports"
 JH="$JHARVEST"
+# The example reports, every Date moved by one offset so that the newest
+# message is 10 days old today: no assertion depends on the day it runs.
+# at OFFSET-FROM-2026-11-23 prints that day, moved the same way.
+ex="$T/reports"
+mkdir "$ex"
+moved=$(python3 - "$JH_SRCDIR/examples/reports" "$ex" <<'EOP'
+import email.utils, os, re, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+base = 1795392000  # 2026-11-23T00:00:00Z, the day the examples are dated
+shift = (int(time.time()) // 86400 - 11) * 86400 - base
+def move(m):
+    t = email.utils.parsedate_to_datetime(m.group(1).decode())
+    return b"Date: " + email.utils.formatdate(
+        t.timestamp() + shift, usegmt=True).encode()
+for name in sorted(os.listdir(src)):
+    b = open(os.path.join(src, name), "rb").read()
+    b = re.sub(rb"(?m)^Date: ([^\r\n]+)", move, b)
+    open(os.path.join(dst, name), "wb").write(b)
+print(shift)
+EOP
+)
+at() { date -u -d "@$((1795392000 + moved + $1 * 86400))" +%Y-%m-%d; }
 A="$T/archive"
 "$JH" -q -a "$A" import --self journal@contoso.example "$ex"
 ids() { "$JH" -a "$1" ls --json | jsonq 'o["id"]' | tr '\n' ' '; }
@@ -31,14 +52,14 @@ jh -a "$A" hold add empty
 is "$rc" 64 "a hold needs --participant, --since or --until"
 jh -a "$A" hold add 'bad name' --participant x@example.com
 is "$rc" 64 "a hold name has no spaces"
-jh -a "$A" hold add q3 --since 2026-07-01 --until 2026-09-30
+jh -a "$A" hold add q3 --since "$(at -145)" --until "$(at -55)"
 is "$rc" 0 "hold add with only dates"
 jh -a "$A" hold list
 is "$(cut -f1,5 "$T/out" | tr '\t\n' ': ')" "case-17:BOB@contoso.example q3:everyone " \
     "hold list shows each hold and whom it covers"
 
 # Dry run
-jh -a "$A" prune --before 2026-11-24 --dry-run
+jh -a "$A" prune --before "$(at 1)" --dry-run
 is "$rc" 0 "prune --dry-run"
 is "$(cut -f1 "$T/out" | tr '\n' ' ')" "3 " "dry run lists only the record no hold covers"
 grep -q "^hold case-17: kept 2 records$" "$T/err"
@@ -48,11 +69,11 @@ ok $? "... also for a hold that kept none"
 is "$(ids "$A")" "1 2 3 " "dry run changes nothing"
 
 # Prune with holds
-jh -a "$A" prune --older-than 1d
-is "$rc" 0 "prune --older-than 1d"
-is "$(ids "$A")" "1 2 3 " "a held record older than the period stays"
-jh -a "$A" prune --before 2026-11-24
-is "$rc" 0 "prune --before"
+jh -a "$A" prune --older-than 30d
+is "$rc" 0 "prune --older-than 30d"
+is "$(ids "$A")" "1 2 3 " "nothing is older than 30 days: nothing pruned"
+jh -a "$A" prune --older-than 5d
+is "$rc" 0 "prune --older-than 5d"
 grep -q "^pruned 1 record older than .*, 1 blob .* freed; kept 2 under hold$" "$T/err"
 ok $? "summary: records pruned, blobs freed, records held"
 is "$(ids "$A")" "1 2 " "the unheld record is gone from ls"
@@ -70,7 +91,7 @@ jh -a "$A" hold release case-17
 is "$rc" 0 "hold release"
 jh -a "$A" hold release case-17
 is "$rc" 65 "releasing an unknown hold exits 65"
-jh -v -a "$A" prune --before 2026-11-24
+jh -v -a "$A" prune --before "$(at 1)"
 is "$(ids "$A")" "" "after the release the records go"
 grep -q "record 1 pruned" "$T/err"
 ok $? "-v names each pruned record"
