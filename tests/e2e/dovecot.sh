@@ -288,13 +288,15 @@ _dovecot_alive() {
 dovecot_stop() {
 	local i
 	[ -n "$_dovecot_pid" ] || return 0
-	kill -TERM "$_dovecot_pid" 2>/dev/null
+	# Either kill fails when the server is gone already: not an error,
+	# also not under set -e (the demo).
+	kill -TERM "$_dovecot_pid" 2>/dev/null || true
 	i=0
 	while _dovecot_alive "$_dovecot_pid" && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL "$_dovecot_pid" 2>/dev/null
+	kill -KILL "$_dovecot_pid" 2>/dev/null || true
 	_dovecot_pid=
 	return 0
 }
