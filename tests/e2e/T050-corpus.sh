@@ -3,7 +3,7 @@
 # The real reports and hostile MIME samples in ../shared/corpus: each is
 # archived and its original comes back byte for byte.
 . "$(dirname "$0")/lib.sh"
-[ -d "$JH_CORPUS/journal" ] || skip_all "corpus not present ($JH_CORPUS)"
+need_corpus
 command -v python3 >/dev/null || skip_all "python3 not installed"
 A="$T/archive"
 n=0

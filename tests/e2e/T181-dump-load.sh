@@ -10,8 +10,11 @@ A=$T/a
 B=$T/b
 
 "$JHARVEST" -q -a "$A" import "$JH_TESTDATA/journal" 2>"$T/imp.err"
-[ -d "$JH_CORPUS" ] &&
-    "$JHARVEST" -q -a "$A" import "$JH_CORPUS" 2>>"$T/imp.err"
+if [ -d "$JH_CORPUS" ]; then
+	"$JHARVEST" -q -a "$A" import "$JH_CORPUS" 2>>"$T/imp.err"
+elif [ "${JHARVEST_TEST_REQUIRE_CORPUS:-0}" = 1 ]; then
+	need_corpus
+fi
 jh -a "$A" dump "$T/dump"
 is "$rc" 0 "dump to a file"
 jh -a "$A" dump "$T/dump"

@@ -23,6 +23,18 @@ trap _cleanup EXIT
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
+# need_corpus: skip the whole test without ../shared/corpus, or stop it
+# with a failure where CI requires the corpus (JHARVEST_TEST_REQUIRE_CORPUS=1).
+need_corpus() {
+	[ -d "$JH_CORPUS/journal" ] && return 0
+	if [ "${JHARVEST_TEST_REQUIRE_CORPUS:-0}" = 1 ]; then
+		echo "Bail out! corpus not present ($JH_CORPUS)," \
+		    "and JHARVEST_TEST_REQUIRE_CORPUS=1"
+		exit 1
+	fi
+	skip_all "corpus not present ($JH_CORPUS)"
+}
+
 # ok COND-STATUS DESCRIPTION: pass when the status is 0.
 ok() {
 	local st=$1; shift
