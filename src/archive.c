@@ -1703,3 +1703,15 @@ fail:
 	mdb_txn_abort(txn);
 	return archive_mdb_err(ar, err, rc, "stats");
 }
+
+const char *
+archive_library_version(void)
+{
+	static char buf[64];
+	int major, minor, patch;
+
+	(void)mdb_version(&major, &minor, &patch);
+	snprintf(buf, sizeof(buf), "LMDB %d.%d.%d, zstd %s", major, minor,
+	    patch, ZSTD_versionString());
+	return buf;
+}

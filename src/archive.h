@@ -368,4 +368,7 @@ enum jh_status	 archive_dump(struct archive *ar, FILE *out,
 enum jh_status	 archive_restore(struct archive *ar, FILE *in,
 		    struct archive_dump_stats *st, struct jh_err *err);
 
+/* The LMDB and zstd this program runs with, as "LMDB 0.9.24, zstd 1.5.4". */
+const char	*archive_library_version(void);
+
 #endif

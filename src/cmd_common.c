@@ -121,14 +121,13 @@ cmd_load_accounts(const struct cmd_env *env, int argc, char *const *argv,
 	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
 		return cmd_fail(&err);
 	if (cfg->naccounts == 0) {
-		log_error("%s: no [account NAME] section",
-		    cfg->file ? cfg->file : "no configuration file");
+		log_error("%s: no [account NAME] section", config_name(cfg));
 		config_free(cfg);
 		return JH_ECONFIG;
 	}
 	for (i = 0; i < argc; i++)
 		if (config_account(cfg, argv[i]) == NULL) {
-			log_error("%s: no account %s", cfg->file, argv[i]);
+			log_error("%s: no account %s", config_name(cfg), argv[i]);
 			config_free(cfg);
 			return JH_ECONFIG;
 		}
@@ -151,9 +150,8 @@ cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 			return cmd_fail(&err);
 		dir = cfg->archive;
 		if (dir == NULL) {
-			log_error("no archive: give -a DIR, or set path in "
-			    "the [archive] section of %s",
-			    cfg->file ? cfg->file : "the configuration file");
+			log_error("no archive: give -a DIR, or set path in the "
+			    "[archive] section of %s", config_name(cfg));
 			config_free(cfg);
 			return JH_ECONFIG;
 		}

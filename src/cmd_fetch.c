@@ -278,8 +278,9 @@ fetch_account(const struct config *cfg, const struct account *a,
 	    deleted, fetch_now() - start, &err) != JHARVEST_OK)
 		log_warnx("%s: %s", a->name, err.msg);
 	util_format_size(st.bytes, size, sizeof(size));
-	log_verbose("%s: %zu new, %zu duplicates, %zu deleted, %s, %.1f s%s",
-	    a->name, st.imported, st.duplicates, deleted, size,
+	log_verbose("%s: %zu new, %zu duplicate%s, %zu deleted, %s, %.1f s%s",
+	    a->name, st.imported, st.duplicates, st.duplicates == 1 ? "" :
+	    "s", deleted, size,
 	    fetch_now() - start, dry_run ? " (dry run: nothing archived)" :
 	    "");
 	return jh_status_worst(rc, st.worst);
@@ -324,7 +325,7 @@ cmd_fetch(const struct cmd_env *env, int argc, char **argv)
 	dir = env->archive_dir ? env->archive_dir : cfg->archive;
 	if (dir == NULL) {
 		log_error("no archive: give -a DIR, or set path in the "
-		    "[archive] section of %s", cfg->file);
+		    "[archive] section of %s", config_name(cfg));
 		config_free(cfg);
 		return JH_ECONFIG;
 	}

@@ -310,9 +310,10 @@ stat_text_account(FILE *out, const struct stat_run *run,
 		stat_format_age(run->now - sa->fetch.at, age, sizeof(age));
 		util_format_size(sa->fetch.bytes, b1, sizeof(b1));
 		fprintf(out, "  last fetch:          %s (%s ago): %llu new, "
-		    "%llu duplicates, %llu deleted, %llu failed, %s, %.1f s\n",
+		    "%llu duplicate%s, %llu deleted, %llu failed, %s, %.1f s\n",
 		    d1, age, (unsigned long long)sa->fetch.imported,
 		    (unsigned long long)sa->fetch.duplicates,
+		    sa->fetch.duplicates == 1 ? "" : "s",
 		    (unsigned long long)sa->fetch.deleted,
 		    (unsigned long long)sa->fetch.failed, b1,
 		    (double)sa->fetch.msec / 1000.0);
@@ -1034,9 +1035,9 @@ stat_archive(const struct cmd_env *env, const struct stat_opts *so,
 		dir = cfg->archive;
 	}
 	if (dir == NULL) {
-		config_free(cfg);
 		log_error("no archive: give -a DIR, or set path in the "
-		    "[archive] section of the configuration file");
+		    "[archive] section of %s", config_name(cfg));
+		config_free(cfg);
 		return JH_ECONFIG;
 	}
 	if (archive_open(dir, ARCHIVE_READ, &ar, &err) != JHARVEST_OK ||

@@ -36,8 +36,7 @@ cmd_test(const struct cmd_env *env, int argc, char **argv)
 	if (config_load(env->config_file, &cfg, &err) != JHARVEST_OK)
 		return cmd_fail(&err);
 	if ((a = config_account(cfg, argv[optind])) == NULL) {
-		log_error("%s: no account %s", cfg->file ? cfg->file :
-		    "no configuration file", argv[optind]);
+		log_error("%s: no account %s", config_name(cfg), argv[optind]);
 		config_free(cfg);
 		return JH_ECONFIG;
 	}

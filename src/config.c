@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define ACCOUNT_PREFIX	"account "
@@ -86,6 +87,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->naccounts; i++)
 		config_free_account(&cfg->accounts[i]);
 	free(cfg->accounts);
+	free(cfg->name);
 	free(cfg->file);
 	free(cfg->archive);
 	free(cfg);
@@ -102,13 +104,17 @@ config_account(const struct config *cfg, const char *name)
 	return NULL;
 }
 
-/* The default file, or NULL when none of the candidates exists. */
+/*
+ * The default file, or NULL when none of the candidates exists; then
+ * *triedp says which were looked for.
+ */
 static char *
-config_default(void)
+config_default(char **triedp)
 {
 	const char *env, *home;
 	char *p;
 
+	*triedp = NULL;
 	if ((env = getenv("JHARVEST_CONFIG")) != NULL && *env != '\0')
 		return xstrdup(env);
 	if ((env = getenv("XDG_CONFIG_HOME")) != NULL && *env != '\0')
@@ -119,10 +125,21 @@ config_default(void)
 		p = NULL;
 	if (p != NULL && access(p, F_OK) == 0)
 		return p;
-	free(p);
-	if (access("/etc/jharvest.conf", F_OK) == 0)
+	if (access("/etc/jharvest.conf", F_OK) == 0) {
+		free(p);
 		return xstrdup("/etc/jharvest.conf");
+	}
+	*triedp = xasprintf("the configuration file (none found: tried %s%s"
+	    "/etc/jharvest.conf; give -c FILE)", p != NULL ? p : "",
+	    p != NULL ? " and " : "");
+	free(p);
 	return NULL;
+}
+
+const char *
+config_name(const struct config *cfg)
+{
+	return cfg->name;
 }
 
 /* Parsing state: the file, the key file, and where an error names. */
@@ -562,9 +579,10 @@ config_load(const char *file, struct config **cfgp, struct jh_err *err)
 	c.err = err;
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->lock_wait = CONFIG_LOCK_WAIT;
-	cfg->file = file != NULL ? xstrdup(file) : config_default();
+	cfg->file = file != NULL ? xstrdup(file) : config_default(&cfg->name);
 	if (cfg->file == NULL)
 		goto done;
+	cfg->name = xstrdup(cfg->file);
 	c.file = cfg->file;
 	if (stat(cfg->file, &st) == -1) {
 		rc = jh_err_set(err, JH_ECONFIG, errno, "%s: %s", cfg->file,
@@ -581,10 +599,10 @@ config_load(const char *file, struct config **cfgp, struct jh_err *err)
 	if ((rc = config_bool(&c, "archive", "insecure_permissions", 0,
 	    &cfg->insecure)) != JHARVEST_OK)
 		goto done;
-	if ((st.st_mode & (S_IROTH | S_IWOTH)) && !cfg->insecure) {
+	if (!util_mode_private(st.st_mode) && !cfg->insecure) {
 		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: readable or writable "
-		    "by others: chmod o-rw it, or set insecure_permissions = "
-		    "yes in [archive]", cfg->file);
+		    "by group or others (mode %04o): " UTIL_PRIVATE_FIX,
+		    cfg->file, (unsigned)(st.st_mode & 07777));
 		goto done;
 	}
 	groups = g_key_file_get_groups(c.kf, NULL);

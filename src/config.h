@@ -91,6 +91,7 @@ struct account {
 
 struct config {
 	char		*file;		/* owned: the file read; NULL if none */
+	char		*name;		/* owned: file, or the files tried */
 	char		*archive;	/* owned: [archive] path; NULL */
 	int		 insecure;	/* insecure_permissions = yes */
 	unsigned	 lock_wait;	/* [archive] lock_wait, seconds */
@@ -109,6 +110,11 @@ struct config {
 enum jh_status	 config_load(const char *file, struct config **cfgp,
 		    struct jh_err *err);
 void		 config_free(struct config *cfg);	/* NULL-safe */
+/*
+ * For messages: the file read, or without one "the configuration file
+ * (none found: tried ...)" naming the paths looked for.  Borrowed.
+ */
+const char	*config_name(const struct config *cfg);
 /* The account called name, or NULL; borrowed from cfg. */
 const struct account *config_account(const struct config *cfg,
 		    const char *name);

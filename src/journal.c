@@ -1349,3 +1349,14 @@ done:
 	*jp = j;
 	return JHARVEST_OK;
 }
+
+const char *
+journal_library_version(void)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "GMime %u.%u.%u, GLib %u.%u.%u",
+	    gmime_major_version, gmime_minor_version, gmime_micro_version,
+	    glib_major_version, glib_minor_version, glib_micro_version);
+	return buf;
+}

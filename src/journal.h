@@ -136,4 +136,7 @@ int		 journal_kind_from_name(const char *name);
  */
 int		 journal_adopt(struct journal *dst, const struct journal *src);
 
+/* The GMime and GLib this program runs with, as "GMime 3.2.13, GLib 2.74.6". */
+const char	*journal_library_version(void);
+
 #endif

@@ -6,9 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "cmd.h"
 #include "journal.h"
 #include "log.h"
+#include "net.h"
+#include "source.h"
+#include "tls.h"
 
 static const struct cmd commands[] = {
 	{ "fetch", cmd_fetch, "[ACCOUNT...]",
@@ -75,13 +79,25 @@ usage(FILE *out)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "  %-10s %s\n", "help", "help on a command");
 	fprintf(out, "\nglobal options:\n"
-	    "  -a DIR       archive directory (overrides [archive] path)\n"
-	    "  -c FILE      configuration file\n"
-	    "  -D CATS      debug: net,imap,pop3,parse,archive,all\n"
-	    "  -q           errors only\n"
-	    "  -v           a line per message\n"
-	    "  --syslog     log to syslog (mail facility)\n"
-	    "  -V           print the version\n");
+	    "  -a DIR         archive directory (overrides [archive] path)\n"
+	    "  -c FILE        configuration file\n"
+	    "  -D CATS        debug: net,imap,pop3,parse,archive,all\n"
+	    "  -q             errors only\n"
+	    "  -v             a line per message\n"
+	    "  --syslog       log to syslog (mail facility)\n"
+	    "  -V, --version  print the version and those of the libraries\n"
+	    "  -h, --help     print this help\n");
+}
+
+/* As msmtp and curl do: the libraries too, the versions run with. */
+static void
+version(FILE *out)
+{
+	fprintf(out, "jharvest %s\n", PACKAGE_VERSION);
+	fprintf(out, "  %s, %s,\n  %s,\n  %s, %s\n",
+	    imap_library_version(), net_library_version(),
+	    tls_library_version(), journal_library_version(),
+	    archive_library_version());
 }
 
 enum { OPT_SYSLOG = 256 };
@@ -99,8 +115,11 @@ main(int argc, char **argv)
 	const struct cmd *c;
 	unsigned debug = 0;
 	int ch, use_syslog = 0, rc;
+	char opt[3] = "-?";
 
-	while ((ch = getopt_long(argc, argv, "+a:c:D:hqvV", lopts,
+	/* Our own messages, which name the program as "jharvest:". */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:a:c:D:hqvV", lopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -127,13 +146,22 @@ main(int argc, char **argv)
 			env.verbose = 1;
 			break;
 		case 'V':
-			printf("jharvest %s\n", PACKAGE_VERSION);
+			version(stdout);
 			return 0;
 		case OPT_SYSLOG:
 			use_syslog = 1;
 			break;
+		case ':':
+			fprintf(stderr, "jharvest: option '%s' needs an "
+			    "argument; try 'jharvest help'\n",
+			    argv[optind - 1]);
+			return 64;
 		default:
-			fprintf(stderr, "try 'jharvest help'\n");
+			/* optopt is 0 for an unknown long option. */
+			opt[1] = (char)optopt;
+			fprintf(stderr, "jharvest: unknown option '%s'; try "
+			    "'jharvest help'\n", optopt > 0 && optopt != '?' ?
+			    opt : argv[optind - 1]);
 			return 64;
 		}
 	}

@@ -496,3 +496,14 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 		    n->where, what, why, n->refusal);
 	return jh_err_set(err, st, (int)rc, "%s: %s: %s", n->where, what, why);
 }
+
+const char *
+net_library_version(void)
+{
+	static char buf[128];
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	snprintf(buf, sizeof(buf), "libcurl %s (%s)", v->version,
+	    v->ssl_version != NULL ? v->ssl_version : "no TLS");
+	return buf;
+}

@@ -119,4 +119,7 @@ enum jh_status	net_status(CURLcode rc, const char *reply);
 void		net_redact(const char *line, size_t len, char *out,
 		    size_t outsz);
 
+/* The libcurl this program runs with, as "libcurl 7.88.1 (GnuTLS/3.7.9)". */
+const char	*net_library_version(void);
+
 #endif

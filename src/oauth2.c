@@ -24,6 +24,7 @@
 #include "oauth2.h"
 #include "oauth2_p.h"
 #include "secret.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define DEBUG_FLAG	DEBUG_NET
@@ -91,11 +92,12 @@ oauth2_open_pem(const struct account *a, const char *key, const char *path,
 		return NULL;
 	}
 	if (private && !insecure_ok && fstat(fileno(f), &st) == 0 &&
-	    (st.st_mode & (S_IRGRP | S_IROTH))) {
+	    !util_mode_private(st.st_mode)) {
 		fclose(f);
-		jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: readable by group "
-		    "or others: chmod 600 it, or set insecure_permissions = "
-		    "yes", a->name, key, path);
+		jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: readable or "
+		    "writable by group or others (mode %04o): "
+		    UTIL_PRIVATE_FIX, a->name, key, path,
+		    (unsigned)(st.st_mode & 07777));
 		return NULL;
 	}
 	return f;

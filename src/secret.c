@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "secret.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Long enough for any password or bearer token. */
@@ -51,12 +52,17 @@ secret_read_file(const struct account *a, const char *key, const char *path,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return jh_err_set(err, JH_ECONFIG, errno, "%s: %s %s: %s",
 		    a->name, key, path, strerror(errno));
-	if (fstat(fd, &st) == -1 || ((st.st_mode & (S_IRGRP | S_IROTH)) &&
-	    !insecure_ok)) {
+	if (fstat(fd, &st) == -1) {
 		close(fd);
-		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: "
-		    "readable by group or others: chmod 600 it, or set "
-		    "insecure_permissions = yes", a->name, key, path);
+		return jh_err_set(err, JH_ECONFIG, errno, "%s: %s %s: %s",
+		    a->name, key, path, strerror(errno));
+	}
+	if (!util_mode_private(st.st_mode) && !insecure_ok) {
+		close(fd);
+		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: readable or "
+		    "writable by group or others (mode %04o): "
+		    UTIL_PRIVATE_FIX, a->name, key, path,
+		    (unsigned)(st.st_mode & 07777));
 	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);

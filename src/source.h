@@ -206,4 +206,7 @@ void		local_set_deliver(struct source *s);
 /* -1 when the name is not a format. */
 int		local_format_from_name(const char *name);
 
+/* The libetpan this program runs with, as "libetpan 1.9".  Static. */
+const char	*imap_library_version(void);
+
 #endif

@@ -1953,3 +1953,13 @@ remote_stat_free(struct remote_stat *st)
 	free(st->capabilities);
 	free(st);
 }
+
+const char *
+imap_library_version(void)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "libetpan %d.%d",
+	    libetpan_get_version_major(), libetpan_get_version_minor());
+	return buf;
+}

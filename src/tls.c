@@ -641,3 +641,9 @@ tls_close(struct tls_conn *c)
 	free(c->ca_file);
 	free(c);
 }
+
+const char *
+tls_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}

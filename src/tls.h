@@ -69,4 +69,7 @@ char		*tls_peer_subject(const struct tls_conn *c);
 /* Close the socket (after a close_notify when TLS is up).  NULL-safe. */
 void		tls_close(struct tls_conn *c);
 
+/* The OpenSSL this program runs with, as "OpenSSL 3.0.x ...".  Static. */
+const char	*tls_library_version(void);
+
 #endif

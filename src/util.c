@@ -104,3 +104,9 @@ util_format_size(uint64_t bytes, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%.1f %s", v, units[u]);
 }
+
+int
+util_mode_private(unsigned mode)
+{
+	return (mode & 066) == 0;
+}

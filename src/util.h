@@ -19,4 +19,14 @@ void	util_format_time(int64_t t, char *buf, size_t size);
 /* "14.2 MB" style; into buf. */
 void	util_format_size(uint64_t bytes, char *buf, size_t size);
 
+/*
+ * The one permission rule for the configuration file and every secret
+ * file it names (passwords, tokens, client secrets, private keys): its
+ * group and others may neither read nor write it, as msmtp and fetchmail
+ * require.  Returns 1 when mode keeps to it.
+ */
+int		 util_mode_private(unsigned mode);
+#define UTIL_PRIVATE_FIX "chmod 600 it, or set insecure_permissions = yes " \
+	"in [archive]"
+
 #endif

@@ -60,10 +60,46 @@ jh -c "$C" fetch
 is "$rc" 69 "insecure_permissions = yes lets it through"
 
 conf
+chmod 640 "$C"
+jh -c "$C" fetch
+is "$rc" 78 "a group-readable configuration is refused: one rule for it and its secrets"
+grep -q "readable or writable by group or others (mode 0640): chmod 600 it, or set insecure_permissions = yes in \[archive\]" "$T/err"
+ok $? "the error names the mode and where insecure_permissions goes"
+
+conf
 chmod 640 "$T/pass"
 jh -c "$C" fetch
 is "$rc" 78 "a group-readable password file is refused"
+grep -q "(mode 0640): chmod 600 it, or set insecure_permissions = yes in \[archive\]" "$T/err"
+ok $? "the error names the mode and where insecure_permissions goes"
+chmod 620 "$T/pass"
+jh -c "$C" fetch
+is "$rc" 78 "a group-writable password file is refused"
 chmod 600 "$T/pass"
+
+# Without a configuration file, the paths looked for are named.
+HOME=$T/nohome XDG_CONFIG_HOME= JHARVEST_CONFIG= jh fetch
+is "$rc" 78 "no configuration file: 78"
+grep -q "none found: tried $T/nohome/.config/jharvest/config and /etc/jharvest.conf" "$T/err" ||
+    [ -e /etc/jharvest.conf ]
+ok $? "the error names the files tried"
+
+# Global options: the program's own name, and --help lists them all.
+jh --bogus
+is "$rc" 64 "an unknown global option: 64"
+is "$(cat "$T/err")" "jharvest: unknown option '--bogus'; try 'jharvest help'" \
+    "the error names jharvest, not the path it was run by"
+jh -c
+is "$(cat "$T/err")" "jharvest: option '-c' needs an argument; try 'jharvest help'" \
+    "a missing option argument is named"
+jh --help
+grep -q -- "-V, --version" "$T/out" && grep -q -- "-h, --help" "$T/out"
+ok $? "--help lists --version and --help"
+jh --version
+for lib in libetpan libcurl OpenSSL GMime GLib LMDB zstd; do
+	grep -q "$lib [0-9]" "$T/out"
+	ok $? "--version names the $lib it runs with"
+done
 
 conf
 sed -i '/^password_file/d' "$C"
