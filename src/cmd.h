@@ -92,6 +92,11 @@ int	cmd_credential(const struct config *cfg, const struct account *a,
 	    const char *dir, unsigned flags, char **secretp);
 /* Warn when the account's oauth2_certificate expires soon or has. */
 void	cmd_oauth2_check(const struct account *a);
+/*
+ * What every command that connects to account a warns about first:
+ * tls_verify = no, tls = none, an oauth2_certificate near its end.
+ */
+void	cmd_account_warnings(const struct account *a);
 /* After a refused OAuth2 login with text msg, print what to check. */
 void	cmd_login_hint(const struct account *a, const char *msg);
 /*

@@ -164,3 +164,16 @@ cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 		return cmd_fail(&err);
 	return 0;
 }
+
+void
+cmd_account_warnings(const struct account *a)
+{
+	if (!a->tls_verify)
+		log_warnx("%s: tls_verify = no: the server's certificate is "
+		    "not checked", a->name);
+	if (a->tls == TLS_NONE)
+		log_warnx("%s: tls = none: the password and the mail cross "
+		    "the network in plain text (loopback test servers only)",
+		    a->name);
+	cmd_oauth2_check(a);
+}

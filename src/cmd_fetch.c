@@ -193,14 +193,7 @@ fetch_account(const struct config *cfg, const struct account *a,
 	unsigned flags = 0;
 	int attempt, renewed = 0, r;
 
-	if (!a->tls_verify)
-		log_warnx("%s: tls_verify = no: the server's certificate is "
-		    "not checked", a->name);
-	if (a->tls == TLS_NONE)
-		log_warnx("%s: tls = none: the password and the mail cross "
-		    "the network in plain text (loopback test servers only)",
-		    a->name);
-	cmd_oauth2_check(a);
+	cmd_account_warnings(a);
 
 	memset(&fc, 0, sizeof(fc));
 	fc.acct = a;

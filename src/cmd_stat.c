@@ -128,10 +128,7 @@ stat_measure(const struct config *cfg, struct stat_run *run,
 	if (run->ar != NULL && archive_last_fetch(run->ar, a->name,
 	    &sa->fetch, &found, &err) == JHARVEST_OK)
 		sa->has_fetch = found;
-	if (!a->tls_verify)
-		log_warnx("%s: tls_verify = no: the server's certificate is "
-		    "not checked", a->name);
-	cmd_oauth2_check(a);
+	cmd_account_warnings(a);
 	if ((r = cmd_credential(cfg, a, run->dir, 0, &secret)) != 0) {
 		/* Printed already. */
 		sa->rc = (enum jh_status)r;

@@ -40,10 +40,7 @@ cmd_test(const struct cmd_env *env, int argc, char **argv)
 		config_free(cfg);
 		return JH_ECONFIG;
 	}
-	if (!a->tls_verify)
-		log_warnx("%s: tls_verify = no: the server's certificate is "
-		    "not checked", a->name);
-	cmd_oauth2_check(a);
+	cmd_account_warnings(a);
 	if ((r = cmd_credential(cfg, a, env->archive_dir ? env->archive_dir :
 	    cfg->archive, 0, &secret)) != 0) {
 		config_free(cfg);

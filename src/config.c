@@ -540,6 +540,12 @@ config_account_parse(struct config_ctx *c, const char *group,
 			    "none (plaintext, loopback test servers only)");
 		}
 		free(v);
+		/* An imaps:// URL must never be downgraded in silence. */
+		if (a->tls == TLS_IMPLICIT)
+			return config_bad(c, group, "tls", "none cannot go "
+			    "with an imaps:// or pop3s:// URL: it would send "
+			    "the password in plain text; use imap:// or "
+			    "pop3:// for a loopback test server");
 		a->tls = TLS_NONE;
 	}
 	a->tenant = config_string(c, group, "tenant");

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 #define NET_REPLY_MAX	256
@@ -280,15 +281,6 @@ net_new(const struct net_opts *o, struct net **np, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
-/* Plaintext is allowed only where nobody can listen in. */
-static int
-net_is_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 ||
-	    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	    strcmp(host, "[::1]") == 0;
-}
-
 enum jh_status
 net_new_account(const struct account *a, const char *secret,
     unsigned debug_flag, struct net **np, struct jh_err *err)
@@ -314,10 +306,9 @@ net_new_account(const struct account *a, const char *secret,
 		usessl = (long)CURLUSESSL_ALL;	/* STLS or nothing */
 		break;
 	default:
-		if (!net_is_loopback(a->host))
-			return jh_err_set(err, JH_ECONFIG, 0,
-			    "account %s: tls = none is only allowed for a "
-			    "loopback server, not %s", a->name, a->host);
+		if ((st = tls_check_loopback(a->name, a->host, err)) !=
+		    JHARVEST_OK)
+			return st;
 		scheme = "pop3";
 		usessl = (long)CURLUSESSL_NONE;
 		break;

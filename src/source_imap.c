@@ -1037,6 +1037,7 @@ imap_session(const struct remote_opts *o, struct source **sp,
 	to.ca_file = a->ca_file;
 	to.verify = a->tls_verify;
 	to.timeout = a->timeout;
+	to.loopback_only = a->tls == TLS_NONE;
 	if ((rc = tls_connect(&to, &s->conn, err)) != JHARVEST_OK)
 		goto fail;
 	if (a->tls == TLS_IMPLICIT &&

@@ -223,6 +223,60 @@ fail:
 	return -1;
 }
 
+static int
+tls_addr_loopback(const struct sockaddr *sa)
+{
+	const struct in6_addr *a6;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	    (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+/* JH_ECONFIG naming the first address of res that is not loopback. */
+static enum jh_status
+tls_res_loopback(const char *where, const char *host,
+    const struct addrinfo *res, struct jh_err *err)
+{
+	const struct addrinfo *ai;
+	char addr[INET6_ADDRSTRLEN];
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (tls_addr_loopback(ai->ai_addr))
+			continue;
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
+		    sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0)
+			snprintf(addr, sizeof(addr), "?");
+		return jh_err_set(err, JH_ECONFIG, 0, "%s: tls = none: %s "
+		    "resolves to %s, not a loopback address: plain text is "
+		    "for loopback test servers only", where, host, addr);
+	}
+	return JHARVEST_OK;
+}
+
+enum jh_status
+tls_check_loopback(const char *where, const char *host, struct jh_err *err)
+{
+	struct addrinfo hints, *res = NULL;
+	enum jh_status st;
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return jh_err_set(err, JH_EUNAVAIL, 0,
+		    "%s: cannot resolve %s: %s", where, host, gai_strerror(r));
+	st = tls_res_loopback(where, host, res, err);
+	freeaddrinfo(res);
+	return st;
+}
+
 enum jh_status
 tls_connect(const struct tls_opts *o, struct tls_conn **cp,
     struct jh_err *err)
@@ -243,6 +297,12 @@ tls_connect(const struct tls_opts *o, struct tls_conn **cp,
 		return jh_err_set(err, JH_EUNAVAIL, 0,
 		    "%s: cannot resolve %s: %s", o->where, o->host,
 		    gai_strerror(r));
+	/* The very addresses connected to, so no second lookup differs. */
+	if (o->loopback_only && tls_res_loopback(o->where, o->host, res,
+	    err) != JHARVEST_OK) {
+		freeaddrinfo(res);
+		return JH_ECONFIG;
+	}
 
 	c = xcalloc(1, sizeof(*c));
 	c->sigpipe_ignored = tls_sigpipe_ignored();

@@ -21,13 +21,27 @@ struct tls_opts {
 	unsigned	 timeout;	/* seconds for the connect, the
 					   handshake and each read or write;
 					   0 means 60 */
+	int		 loopback_only;	/* tls = none: refuse unless every
+					   address is a loopback one */
 };
+
+/*
+ * Does host resolve only to loopback addresses (127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104)?  JHARVEST_OK if so; JH_ECONFIG naming the first
+ * other address, "WHERE: tls = none: HOST resolves to ADDR, not a
+ * loopback address: plain text is for loopback test servers only";
+ * JH_EUNAVAIL when it cannot be resolved.
+ */
+enum jh_status	tls_check_loopback(const char *where, const char *host,
+		    struct jh_err *err);
 
 /*
  * Open a TCP connection to o->host:o->port (every address in turn, each
  * within the timeout).  No TLS yet: call tls_start at once for implicit
  * TLS, or after the protocol's STARTTLS.  o is copied.  *cp is the
- * caller's, for tls_close.  JH_EUNAVAIL when no address answers.
+ * caller's, for tls_close.  JH_EUNAVAIL when no address answers;
+ * JH_ECONFIG when o->loopback_only and an address is not loopback (the
+ * addresses connected to are the ones checked).
  */
 enum jh_status	tls_connect(const struct tls_opts *o, struct tls_conn **cp,
 		    struct jh_err *err);
