@@ -21,6 +21,7 @@
 #include "archive.h"
 #include "archive_p.h"
 #include "buf.h"
+#include "file.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -43,6 +44,8 @@ static const struct {
 static size_t archive_initial_mapsize = ARCHIVE_DEFAULT_MAPSIZE;
 /* archive_set_lock_wait: how long a writer waits for another. */
 static unsigned archive_lock_wait = ARCHIVE_LOCK_WAIT;
+/* archive_set_insecure: insecure_permissions = yes. */
+static int archive_insecure;
 
 /*
  * Byte order helpers.
@@ -146,6 +149,45 @@ void
 archive_set_lock_wait(unsigned seconds)
 {
 	archive_lock_wait = seconds;
+}
+
+void
+archive_set_insecure(int yes)
+{
+	archive_insecure = yes;
+}
+
+/*
+ * As OpenSSH treats ~/.ssh: in a directory that others may write, they
+ * could put links where jharvest and LMDB create files, or swap the
+ * files themselves; one owned by another user is not ours to write.
+ */
+static enum jh_status
+archive_check_dir(const char *dir, enum archive_mode mode,
+    struct jh_err *err)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) == -1)
+		return jh_err_set(err, mode == ARCHIVE_WRITE ? JH_ECANTCREAT :
+		    JH_EIO, errno, "archive %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return jh_err_set(err, JH_ECANTCREAT, ENOTDIR,
+		    "archive %s: not a directory", dir);
+	if (archive_insecure)
+		return JHARVEST_OK;
+	if (sb.st_mode & 022)
+		return jh_err_set(err, JH_ECANTCREAT, 0, "archive %s: "
+		    "writable by group or others (mode %04o): chmod go-w it, "
+		    "or set insecure_permissions = yes in [archive]", dir,
+		    (unsigned)(sb.st_mode & 07777));
+	if (mode == ARCHIVE_WRITE && sb.st_uid != geteuid())
+		return jh_err_set(err, JH_ECANTCREAT, 0, "archive %s: owned "
+		    "by uid %u, not by the user writing to it (uid %u): run "
+		    "jharvest as its owner, or set insecure_permissions = yes "
+		    "in [archive]", dir, (unsigned)sb.st_uid,
+		    (unsigned)geteuid());
+	return JHARVEST_OK;
 }
 
 int
@@ -524,6 +566,9 @@ archive_open(const char *dir, enum archive_mode mode, struct archive **arp,
 		    "archive %s: cannot create: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if ((exists || mode == ARCHIVE_WRITE) &&
+	    (st = archive_check_dir(dir, mode, err)) != JHARVEST_OK)
+		goto fail;
 
 	if ((rc = mdb_env_create(&ar->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(ar->env, ARCHIVE_MAXDBS)) != 0) {
@@ -552,7 +597,7 @@ archive_open(const char *dir, enum archive_mode mode, struct archive **arp,
 	if (mode == ARCHIVE_WRITE) {
 		free(data);
 		data = xasprintf("%s/jharvest-writer.lock", dir);
-		ar->wlock_fd = open(data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		ar->wlock_fd = file_open_lock(data);
 		if (ar->wlock_fd == -1) {
 			st = jh_err_set(err, JH_ECANTCREAT, errno,
 			    "archive %s: %s: %s", dir, data, strerror(errno));

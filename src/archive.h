@@ -93,6 +93,12 @@ void		 archive_set_initial_mapsize(size_t bytes);
  */
 #define ARCHIVE_LOCK_WAIT	120
 void		 archive_set_lock_wait(unsigned seconds);
+/*
+ * insecure_permissions = yes: accept an archive directory that group or
+ * others may write, or (to write) that another user owns.  Without it
+ * archive_open refuses them with JH_ECANTCREAT.  Set before opening.
+ */
+void		 archive_set_insecure(int yes);
 /* Whether err is that wait running out (retrying at once is pointless). */
 int		 archive_err_locked(const struct jh_err *err);
 

@@ -156,8 +156,10 @@ cmd_open_archive(const struct cmd_env *env, enum archive_mode mode,
 			return JH_ECONFIG;
 		}
 	}
-	if (cfg != NULL)
+	if (cfg != NULL) {
 		archive_set_lock_wait(cfg->lock_wait);
+		archive_set_insecure(cfg->insecure);
+	}
 	rc = archive_open(dir, mode, arp, &err);
 	config_free(cfg);
 	if (rc != JHARVEST_OK)

@@ -7,9 +7,14 @@
 
 #include "archive.h"
 #include "cmd.h"
+#include "file.h"
 #include "log.h"
 
+enum { DUMP_FORCE = 256 };
+
 const struct cmd_opt dump_opts[] = {
+	{ "force", DUMP_FORCE, NULL,
+	  "replace FILE if it exists (whole, when the dump is complete)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -17,15 +22,21 @@ const struct cmd_opt load_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
-/* The optional FILE operand: NULL for "-" or none. */
+/* The options, and the optional FILE operand: NULL for "-" or none. */
 static int
-dump_operand(const struct cmd *c, int argc, char **argv, const char **pathp)
+dump_operand(const struct cmd *c, int argc, char **argv, const char **pathp,
+    int *forcep)
 {
 	const char *arg;
+	int ch;
 
 	*pathp = NULL;
-	if (cmd_getopt(c, argc, argv, &arg) != -1)
-		return JH_EUSAGE;
+	*forcep = 0;
+	while ((ch = cmd_getopt(c, argc, argv, &arg)) != -1) {
+		if (ch != DUMP_FORCE)
+			return JH_EUSAGE;
+		*forcep = 1;
+	}
 	if (argc - optind > 1)
 		return cmd_usage_error(c, "give at most one FILE");
 	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0)
@@ -40,22 +51,28 @@ cmd_dump(const struct cmd_env *env, int argc, char **argv)
 	struct archive_dump_stats st;
 	struct archive *ar = NULL;
 	struct jh_err err = { 0 };
+	struct file_new f;
 	const char *path;
 	FILE *out = stdout;
-	int rc;
+	int rc, force;
 
-	if ((rc = dump_operand(c, argc, argv, &path)) != 0)
+	if ((rc = dump_operand(c, argc, argv, &path, &force)) != 0)
 		return rc;
 	if ((rc = cmd_open_archive(env, ARCHIVE_READ, &ar)) != 0)
 		return rc;
-	if (path != NULL && (out = fopen(path, "wx")) == NULL) {
-		log_error("%s: %s", path, strerror(errno));
-		rc = errno == EEXIST ? JH_ECANTCREAT : JH_EIO;
+	if (path != NULL && (out = file_new_open(&f, path, force)) == NULL) {
+		if (errno == EEXIST)
+			log_error("%s: %s (give --force to replace it)", path,
+			    strerror(errno));
+		else
+			log_error("%s: %s", path, strerror(errno));
+		rc = JH_ECANTCREAT;
 		goto out;
 	}
 	if (archive_dump(ar, out, &st, &err) != JHARVEST_OK)
 		rc = cmd_fail(&err);
-	if (path != NULL && fclose(out) == EOF && rc == 0) {
+	/* A failed dump leaves nothing, and an old FILE as it was. */
+	if (path != NULL && file_new_close(&f, rc == 0) == -1 && rc == 0) {
 		log_error("%s: %s", path, strerror(errno));
 		rc = JH_EIO;
 	}
@@ -63,8 +80,6 @@ cmd_dump(const struct cmd_env *env, int argc, char **argv)
 		log_info("dump: %" PRIu64 " records, %" PRIu64 " blobs (%"
 		    PRIu64 " bytes), %" PRIu64 " seen keys", st.records,
 		    st.blobs, st.bytes, st.seen);
-	else if (path != NULL)
-		(void)remove(path);
 out:
 	archive_close(ar);
 	return rc;
@@ -79,9 +94,9 @@ cmd_load(const struct cmd_env *env, int argc, char **argv)
 	struct jh_err err = { 0 };
 	const char *path;
 	FILE *in = stdin;
-	int rc;
+	int rc, force;
 
-	if ((rc = dump_operand(c, argc, argv, &path)) != 0)
+	if ((rc = dump_operand(c, argc, argv, &path, &force)) != 0)
 		return rc;
 	if (path != NULL && (in = fopen(path, "r")) == NULL) {
 		log_error("%s: %s", path, strerror(errno));

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "export.h"
+#include "file.h"
 #include "log.h"
 #include "output.h"
 #include "progress.h"
@@ -24,7 +25,8 @@ enum export_format { EXPORT_MBOX, EXPORT_MAILDIR, EXPORT_EML, EXPORT_NDJSON };
 
 enum {
 	EX_FORMAT = 256, EX_RCPT, EX_FROM, EX_PARTICIPANT, EX_SINCE, EX_UNTIL,
-	EX_MSGID, EX_TENANT, EX_ACCOUNT, EX_KIND, EX_ENVELOPE, EX_MANIFEST
+	EX_MSGID, EX_TENANT, EX_ACCOUNT, EX_KIND, EX_ENVELOPE, EX_MANIFEST,
+	EX_FORCE
 };
 
 const struct cmd_opt export_opts[] = {
@@ -43,6 +45,8 @@ const struct cmd_opt export_opts[] = {
 	  "mbox, eml: add an X-Jharvest-Envelope-* header block" },
 	{ "manifest", EX_MANIFEST, "FILE",
 	  "also write a CSV manifest (eml: DEST/manifest.csv)" },
+	{ "force", EX_FORCE, NULL,
+	  "replace files that exist (each whole, once it is written)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -50,8 +54,7 @@ static const char *const export_formats[] = {
 	"mbox", "maildir", "eml", "ndjson"
 };
 
-/* Files hold other people's mail: owner only. */
-#define EXPORT_FILE_MODE	0600
+/* Files hold other people's mail: owner only (files are FILE_MODE). */
 #define EXPORT_DIR_MODE		0700
 
 struct export_ctx {
@@ -59,8 +62,11 @@ struct export_ctx {
 	enum export_format	 fmt;
 	int			 envelope;
 	const char		*dest;		/* borrowed */
+	int			 force;		/* --force */
 	FILE			*out;		/* mbox, ndjson */
+	struct file_new		 outf;		/* out, unless stdout */
 	FILE			*manifest;	/* NULL: none */
+	struct file_new		 manifestf;
 	struct progress		 progress;
 	size_t			 n, failed;
 	uint64_t		 bytes;
@@ -68,21 +74,7 @@ struct export_ctx {
 	char			*werrpath;	/* owned */
 };
 
-static FILE *
-export_fopen(const char *path)
-{
-	FILE *f;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    EXPORT_FILE_MODE);
-	if (fd == -1)
-		return NULL;
-	if ((f = fdopen(fd, "w")) == NULL)
-		close(fd);
-	return f;
-}
-
+/* A directory that exists must be one, not a link to one. */
 static int
 export_mkdir(const char *path)
 {
@@ -90,31 +82,45 @@ export_mkdir(const char *path)
 
 	if (mkdir(path, EXPORT_DIR_MODE) == 0)
 		return 0;
-	if (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+	if (errno != EEXIST || lstat(path, &sb) == -1)
+		return -1;
+	if (S_ISDIR(sb.st_mode))
 		return 0;
-	if (errno == EEXIST)
-		errno = ENOTDIR;
+	errno = S_ISLNK(sb.st_mode) ? ELOOP : ENOTDIR;
 	return -1;
 }
 
 /* Write head and data to a new file path; -1 with errno set. */
 static int
-export_write_file(const char *path, const char *head, size_t headlen,
-    const char *data, size_t len)
+export_write_file(const char *path, int force, const char *head,
+    size_t headlen, const char *data, size_t len)
 {
-	FILE *f;
-	int ok, e;
+	struct file_new f;
+	FILE *fp;
+	int ok;
 
-	if ((f = export_fopen(path)) == NULL)
+	if ((fp = file_new_open(&f, path, force)) == NULL)
 		return -1;
-	ok = (headlen == 0 || fwrite(head, 1, headlen, f) == headlen) &&
-	    (len == 0 || fwrite(data, 1, len, f) == len);
-	e = errno;
-	if (fclose(f) == EOF)
-		ok = 0;
-	else
+	ok = (headlen == 0 || fwrite(head, 1, headlen, fp) == headlen) &&
+	    (len == 0 || fwrite(data, 1, len, fp) == len);
+	return file_new_close(&f, ok);
+}
+
+/* Move tmp to path; over a file there only with --force. */
+static int
+export_move(const char *tmp, const char *path, int force)
+{
+	int e;
+
+	if (force)
+		return rename(tmp, path);
+	if (link(tmp, path) == -1) {
+		e = errno;
+		(void)unlink(tmp);
 		errno = e;
-	return ok ? 0 : -1;
+		return -1;
+	}
+	return unlink(tmp);
 }
 
 /* Record a write error on path and stop the export. */
@@ -139,8 +145,8 @@ export_file(struct export_ctx *ec, const struct archive_record *r,
 		snprintf(name, sizeof(name), "%llu.eml",
 		    (unsigned long long)r->id);
 		path = xasprintf("%s/%s", ec->dest, name);
-		if (export_write_file(path, env->data, env->len, data,
-		    len) == -1)
+		if (export_write_file(path, ec->force, env->data, env->len,
+		    data, len) == -1)
 			ret = export_werr(ec, path);
 		free(path);
 		*filep = xstrdup(name);
@@ -150,9 +156,9 @@ export_file(struct export_ctx *ec, const struct archive_record *r,
 	export_maildir_name(r, name, sizeof(name));
 	tmp = xasprintf("%s/tmp/%s", ec->dest, name);
 	path = xasprintf("%s/cur/%s:2,", ec->dest, name);
-	if (export_write_file(tmp, NULL, 0, data, len) == -1)
+	if (export_write_file(tmp, ec->force, NULL, 0, data, len) == -1)
 		ret = export_werr(ec, tmp);
-	else if (rename(tmp, path) == -1)
+	else if (export_move(tmp, path, ec->force) == -1)
 		ret = export_werr(ec, path);
 	free(tmp);
 	free(path);
@@ -209,6 +215,18 @@ out:
 	return stop;
 }
 
+static void
+export_open_error(const char *path)
+{
+	if (errno == EEXIST)
+		log_error("%s: %s (give --force to replace it)", path,
+		    strerror(errno));
+	else if (errno == ELOOP)
+		log_error("%s: a symbolic link: not followed", path);
+	else
+		log_error("%s: %s", path, strerror(errno));
+}
+
 /* Open the destination: a file, standard output, or a directory. */
 static int
 export_open_dest(struct export_ctx *ec, const char *manifest)
@@ -222,7 +240,8 @@ export_open_dest(struct export_ctx *ec, const char *manifest)
 	case EXPORT_NDJSON:
 		if (strcmp(ec->dest, "-") == 0)
 			ec->out = stdout;
-		else if ((ec->out = export_fopen(ec->dest)) == NULL)
+		else if ((ec->out = file_new_open(&ec->outf, ec->dest,
+		    ec->force)) == NULL)
 			goto fail;
 		break;
 	case EXPORT_MAILDIR:
@@ -244,15 +263,19 @@ export_open_dest(struct export_ctx *ec, const char *manifest)
 		break;
 	}
 	if (manifest != NULL) {
-		if ((ec->manifest = export_fopen(manifest)) == NULL ||
-		    export_csv_header(ec->manifest) == -1) {
-			log_error("%s: %s", manifest, strerror(errno));
+		if ((ec->manifest = file_new_open(&ec->manifestf, manifest,
+		    ec->force)) == NULL) {
+			export_open_error(manifest);
 			return JH_ECANTCREAT;
+		}
+		if (export_csv_header(ec->manifest) == -1) {
+			log_error("%s: %s", manifest, strerror(errno));
+			return JH_EIO;
 		}
 	}
 	return 0;
 fail:
-	log_error("%s: %s", ec->dest, strerror(errno));
+	export_open_error(ec->dest);
 	return JH_ECANTCREAT;
 }
 
@@ -262,14 +285,15 @@ export_close_dest(struct export_ctx *ec, const char *manifest)
 {
 	int rc = 0;
 
-	if (ec->manifest != NULL && fclose(ec->manifest) == EOF &&
-	    ec->werr == 0) {
+	/* After a write error the files are removed, not put in place. */
+	if (ec->manifest != NULL && file_new_close(&ec->manifestf,
+	    ec->werr == 0) == -1 && ec->werr == 0) {
 		ec->werr = errno;
 		ec->werrpath = xstrdup(manifest);
 	}
 	ec->manifest = NULL;
-	if (ec->out != NULL && ec->out != stdout && fclose(ec->out) == EOF &&
-	    ec->werr == 0) {
+	if (ec->out != NULL && ec->out != stdout && file_new_close(&ec->outf,
+	    ec->werr == 0) == -1 && ec->werr == 0) {
 		ec->werr = errno;
 		ec->werrpath = xstrdup(ec->dest);
 	}
@@ -279,7 +303,11 @@ export_close_dest(struct export_ctx *ec, const char *manifest)
 		ec->werr = errno;
 		ec->werrpath = xstrdup("standard output");
 	}
-	if (ec->werr != 0) {
+	if (ec->werr == EEXIST || ec->werr == ELOOP) {
+		errno = ec->werr;
+		export_open_error(ec->werrpath);
+		rc = JH_ECANTCREAT;
+	} else if (ec->werr != 0) {
 		log_error("%s: write error: %s", ec->werrpath,
 		    strerror(ec->werr));
 		rc = JH_EIO;
@@ -365,6 +393,9 @@ cmd_export(const struct cmd_env *env, int argc, char **argv)
 		case EX_MANIFEST:
 			manifest = arg;
 			break;
+		case EX_FORCE:
+			ec.force = 1;
+			break;
 		default:
 			return JH_EUSAGE;
 		}
@@ -418,9 +449,9 @@ cmd_export(const struct cmd_env *env, int argc, char **argv)
 out:
 	/* Only after a failed open: export_close_dest closed the rest. */
 	if (ec.manifest != NULL)
-		fclose(ec.manifest);
+		(void)file_new_close(&ec.manifestf, 0);
 	if (ec.out != NULL && ec.out != stdout)
-		fclose(ec.out);
+		(void)file_new_close(&ec.outf, 0);
 	archive_close(ar);
 	free(ec.werrpath);
 	free(emlmanifest);

@@ -14,6 +14,7 @@
 #include "archive.h"
 #include "cmd.h"
 #include "config.h"
+#include "file.h"
 #include "harvest.h"
 #include "log.h"
 #include "oauth2.h"
@@ -136,8 +137,7 @@ fetch_lock(const char *dir, int *fdp)
 		return JH_ECANTCREAT;
 	}
 	path = xasprintf("%s/jharvest.lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1) {
+	if ((fd = file_open_lock(path)) == -1) {
 		log_error("%s: %s", path, strerror(errno));
 		free(path);
 		return JH_ECANTCREAT;
@@ -327,6 +327,7 @@ cmd_fetch(const struct cmd_env *env, int argc, char **argv)
 		return r;
 	}
 	archive_set_lock_wait(cfg->lock_wait);
+	archive_set_insecure(cfg->insecure);
 	if (archive_open(dir, dry_run ? ARCHIVE_READ : ARCHIVE_WRITE, &ar,
 	    &err) != JHARVEST_OK) {
 		/* A dry run on a new archive has nothing to compare with. */

@@ -14,6 +14,7 @@
 #include "archive.h"
 #include "cmd.h"
 #include "config.h"
+#include "file.h"
 #include "log.h"
 #include "secret.h"
 #include "source.h"
@@ -959,56 +960,43 @@ stat_archive_prom(FILE *out, const struct stat_run *run,
  * collector must never read half a file).
  */
 struct stat_out {
-	FILE	*fp;
-	char	*path, *tmp;	/* owned; NULL for stdout */
+	FILE		*fp;
+	struct file_new	 file;	/* unused for stdout */
+	int		 is_file;
 };
 
+/* Standard output, or path replaced whole at the end (0600). */
 static int
 stat_out_open(struct stat_out *o, const char *path)
 {
-	int fd;
-
 	memset(o, 0, sizeof(*o));
 	if (path == NULL || strcmp(path, "-") == 0) {
 		o->fp = stdout;
 		return 0;
 	}
-	o->path = xstrdup(path);
-	o->tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkstemp(o->tmp)) == -1 ||
-	    (o->fp = fdopen(fd, "w")) == NULL) {
-		log_error("%s: %s", o->tmp, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(o->tmp);
-		}
-		free(o->tmp);
-		free(o->path);
+	if ((o->fp = file_new_open(&o->file, path, 1)) == NULL) {
+		log_error("%s: %s", path, strerror(errno));
 		return JH_ECANTCREAT;
 	}
+	o->is_file = 1;
 	return 0;
 }
 
 static int
 stat_out_close(struct stat_out *o)
 {
-	int bad;
+	char *path;
 
-	if (o->path == NULL)
+	if (!o->is_file)
 		return 0;
-	bad = fflush(o->fp) == EOF || ferror(o->fp) != 0;
-	if (fclose(o->fp) == EOF)
-		bad = 1;
-	if (!bad && (chmod(o->tmp, 0644) == -1 ||
-	    rename(o->tmp, o->path) == -1))
-		bad = 1;
-	if (bad) {
-		log_error("%s: %s", o->path, strerror(errno));
-		unlink(o->tmp);
+	path = xstrdup(o->file.path);
+	if (file_new_close(&o->file, 1) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		free(path);
+		return JH_EIO;
 	}
-	free(o->tmp);
-	free(o->path);
-	return bad ? JH_EIO : 0;
+	free(path);
+	return 0;
 }
 
 static int
@@ -1133,6 +1121,7 @@ cmd_stat(const struct cmd_env *env, int argc, char **argv)
 	/* Without an archive every message counts as not harvested. */
 	dir = env->archive_dir ? env->archive_dir : cfg->archive;
 	run.dir = dir;
+	archive_set_insecure(cfg->insecure);
 	if (dir == NULL)
 		log_warnx("no archive configured: every message counts as "
 		    "not yet harvested");

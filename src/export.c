@@ -189,13 +189,21 @@ int
 export_csv_field(FILE *out, const char *s)
 {
 	const char *p;
+	int formula;
 
 	if (s == NULL || s[0] == '\0')
 		return 0;
+	/*
+	 * A spreadsheet runs a cell that starts with one of these as a
+	 * formula (CSV injection): OWASP's rule, a leading ' makes it text.
+	 * The NDJSON and the messages keep the exact values.
+	 */
+	formula = strchr("=+-@\t\r", s[0]) != NULL;
 	if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' &&
 	    s[strlen(s) - 1] != ' ')
-		return fputs(s, out) == EOF ? -1 : 0;
-	if (fputc('"', out) == EOF)
+		return (formula && fputc('\'', out) == EOF) ||
+		    fputs(s, out) == EOF ? -1 : 0;
+	if (fputc('"', out) == EOF || (formula && fputc('\'', out) == EOF))
 		return -1;
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"' && fputc('"', out) == EOF)

@@ -48,7 +48,10 @@ int	export_mboxrd(FILE *out, const struct archive_record *r,
 void	export_envelope(struct buf *b, const struct archive_record *r,
 	    const char *data, size_t len);
 
-/* One CSV field, quoted as RFC 4180 asks when needed (NULL: empty). */
+/*
+ * One CSV field, quoted as RFC 4180 asks when needed (NULL: empty); one
+ * that starts with = + - @ TAB or CR gets a leading ' (CSV injection).
+ */
 int	export_csv_field(FILE *out, const char *s);
 /* The manifest.csv header line. */
 int	export_csv_header(FILE *out);

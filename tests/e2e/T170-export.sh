@@ -206,8 +206,10 @@ is "$rc" 64 "an unknown kind is a usage error"
 jh -a "$A" export --format mbox "$T/no/such/dir/x.mbox"
 is "$rc" 73 "an unwritable destination exits 73"
 if [ -w /dev/full ]; then
-	jh -a "$A" export --format mbox /dev/full
-	is "$rc" 74 "a full disk exits 74"
+	"$JHARVEST" -a "$A" export --format mbox - >/dev/full 2>"$T/err"
+	is "$?" 74 "a full disk exits 74"
+	jh -a "$A" export --format mbox --force /dev/full
+	is "$rc" 73 "--force replaces a file, never a device"
 else
 	skip "no /dev/full"
 fi

@@ -108,4 +108,151 @@ done
 grep -q "LOGIN\|AUTHENTICATE" "$T/rx"
 ok $? "the loopback server was reached"
 
+# 2. The writer lock in a directory others may write.
+ex="$JH_SRCDIR/examples/reports"
+printf 'precious\n' >"$T/victim"
+chmod 600 "$T/victim"
+mkdir "$T/shared"
+chmod 1777 "$T/shared"
+ln -s "$T/victim" "$T/shared/jharvest-writer.lock"
+jh -a "$T/shared" import "$ex/01-exchange-report.eml"
+is "$rc" 73 "an archive directory writable by others is refused (73)"
+grep -q "archive $T/shared: writable by group or others (mode 1777): chmod go-w it, or set insecure_permissions = yes in \[archive\]" "$T/err"
+ok $? "... saying why and what to do"
+cat >"$T/insecure.conf" <<EOC
+[archive]
+path = $T/shared
+insecure_permissions = yes
+EOC
+chmod 600 "$T/insecure.conf"
+jh -c "$T/insecure.conf" deliver <"$ex/01-exchange-report.eml"
+ok $([ "$rc" -ne 0 ]; echo $?) "with insecure_permissions, a lock that is a symlink is still refused ($rc)"
+grep -q "jharvest-writer.lock" "$T/err"
+ok $? "... naming it"
+is "$(cat "$T/victim")" "precious" "the file the link points to is untouched"
+rm "$T/shared/jharvest-writer.lock"
+ln "$T/victim" "$T/shared/jharvest-writer.lock" 2>/dev/null &&
+{
+	jh -c "$T/insecure.conf" deliver <"$ex/01-exchange-report.eml"
+	ok $([ "$rc" -ne 0 ]; echo $?) "a lock file with a second hard link is refused ($rc)"
+	is "$(cat "$T/victim")" "precious" "... and the linked file untouched"
+	rm "$T/shared/jharvest-writer.lock"
+}
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir "$T/theirs"
+	chown nobody "$T/theirs"
+	chmod 700 "$T/theirs"
+	jh -a "$T/theirs" import "$ex/01-exchange-report.eml"
+	is "$rc" 73 "an archive directory owned by another user is refused (73)"
+	jh -a "$T/theirs" deliver <"$ex/01-exchange-report.eml"
+	is "$rc" 75 "... deliver defers (75), so the MTA keeps the message"
+	grep -q "owned by uid $(id -u nobody), not by the user writing to it" "$T/err"
+	ok $? "... naming its owner"
+else
+	skip "needs root to make a directory owned by another user"
+	skip "needs root to make a directory owned by another user"
+fi
+
+# 3. Every file jharvest writes: never through a link, never over a file
+# without --force, and private.
+A="$T/archive"
+"$JH" -q -a "$A" import "$ex"
+for fmt in mbox ndjson; do
+	ln -s "$T/victim" "$T/link.$fmt"
+	jh -a "$A" export --format $fmt "$T/link.$fmt"
+	is "$rc" 73 "export --format $fmt to a symlink is refused (73)"
+	is "$(cat "$T/victim")" "precious" "... and its target untouched"
+done
+jh -a "$A" export --format ndjson --manifest "$T/link.mbox" "$T/new.ndjson"
+is "$rc" 73 "a --manifest that is a symlink is refused (73)"
+is "$(cat "$T/victim")" "precious" "... and its target untouched"
+[ ! -e "$T/new.ndjson" ]
+ok $? "... and the export it came with is not left half done"
+mkdir "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/link.maildir"
+jh -a "$A" export --format maildir "$T/link.maildir"
+is "$rc" 73 "a Maildir destination that is a symlink is refused (73)"
+is "$(find "$T/elsewhere" | wc -l | tr -d ' ')" 1 "... and nothing is written through it"
+jh -a "$A" export --format mbox "$T/out.mbox"
+is "$rc" 0 "export to a new file"
+jh -a "$A" export --format mbox "$T/out.mbox"
+is "$rc" 73 "export over an existing file is refused (73)"
+grep -q "give --force to replace it" "$T/err"
+ok $? "... saying how to replace it"
+chmod 644 "$T/out.mbox"
+jh -a "$A" export --format mbox --force "$T/out.mbox"
+is "$rc" 0 "export --force replaces it"
+is "$(stat -c %a "$T/out.mbox")" 600 "... private, though the old one was 0644"
+jh -a "$A" export --format mbox --force "$T/link.mbox"
+is "$rc" 0 "export --force over a symlink"
+ok $([ -f "$T/link.mbox" ] && [ ! -L "$T/link.mbox" ]; echo $?) "... replaces the link"
+is "$(cat "$T/victim")" "precious" "... and leaves its target alone"
+jh -a "$A" export --format eml "$T/eml"
+is "$rc" 0 "export --format eml"
+jh -a "$A" export --format eml "$T/eml"
+is "$rc" 73 "an eml export over an earlier one is refused (73)"
+jh -a "$A" export --format maildir "$T/md"
+jh -a "$A" export --format maildir "$T/md"
+is "$rc" 73 "a Maildir export over an earlier one is refused (73)"
+jh -a "$A" export --format maildir --force "$T/md"
+is "$rc" 0 "... and replaces it with --force"
+jh -a "$A" dump "$T/link.ndjson"
+is "$rc" 73 "dump to a symlink is refused (73)"
+is "$(cat "$T/victim")" "precious" "... and its target untouched"
+jh -a "$A" dump --force "$T/link.ndjson"
+is "$rc" 0 "dump --force replaces the link"
+is "$(head -n 1 "$T/link.ndjson")" "jharvest-dump 1" "... with the dump"
+is "$(cat "$T/victim")" "precious" "... and leaves its target alone"
+is "$(stat -c %a "$T/link.ndjson")" 600 "the dump is private"
+# stat -o against the recording server (its login fails, the report is
+# still written): through a link, never.
+conf "imap://127.0.0.1:$P/INBOX"
+sed -i "s|^path = .*|path = $A|" "$T/conf"
+ln -s "$T/victim" "$T/link.prom"
+jh -c "$T/conf" stat --prometheus -o "$T/link.prom"
+ok $([ -f "$T/link.prom" ] && [ ! -L "$T/link.prom" ]; echo $?) "stat -o replaces a link"
+is "$(cat "$T/victim")" "precious" "... and leaves its target alone"
+is "$(stat -c %a "$T/link.prom")" 600 "stat -o writes a private file"
+jh -c "$T/conf" stat --prometheus -o "$A/jharvest.prom"
+jh -a "$A" export --format mbox "$A/export.mbox"
+jh -a "$A" dump "$A/archive.dump"
+is "$(find "$A" -perm /077 | wc -l | tr -d ' ')" 0 \
+    "nothing in the archive is open to group or others: $(find "$A" -perm /077 | tr '\n' ' ')"
+
+# 4. CSV injection: cells a spreadsheet would run as formulas start with
+# a quote in manifest.csv; the NDJSON keeps the exact values.
+C="$T/csv"
+mkdir "$T/evil"
+printf '%s\r\n' 'Delivered-To: journal@contoso.example' \
+    'X-Original-To: erin@contoso.example' \
+    'From: =1+1@evil.example' 'To: erin@contoso.example' \
+    'Subject: =HYPERLINK("http://evil.example/","click")' \
+    'Date: Mon, 23 Nov 2026 11:45:00 +0000' \
+    'Message-ID: <csv-1@evil.example>' '' 'body' >"$T/evil/1.eml"
+printf '%s\r\n' 'Delivered-To: journal@contoso.example' \
+    'X-Original-To: erin@contoso.example' \
+    'From: x@evil.example' 'To: erin@contoso.example' \
+    "Subject: +cmd|' /C calc'!A0" \
+    'Date: Mon, 23 Nov 2026 11:46:00 +0000' \
+    'Message-ID: <csv-2@evil.example>' '' 'body' >"$T/evil/2.eml"
+printf '%s\r\n' 'Delivered-To: journal@contoso.example' \
+    'X-Original-To: erin@contoso.example' \
+    'From: y@evil.example' 'To: erin@contoso.example' \
+    'Subject: @SUM(1+1)' 'Date: Mon, 23 Nov 2026 11:47:00 +0000' \
+    'Message-ID: <csv-3@evil.example>' '' 'body' >"$T/evil/3.eml"
+"$JH" -q -a "$C" import "$T/evil"
+jh -a "$C" export --format eml "$T/evil-eml"
+is "$rc" 0 "export of the hostile messages"
+python3 - "$T/evil-eml/manifest.csv" >"$T/cells" <<'EOP'
+import csv, sys
+for row in csv.DictReader(open(sys.argv[1], newline="")):
+    print(row["sender"] + "\t" + row["subject"])
+EOP
+is "$(sort "$T/cells" | tr '\t\n' '|;')" \
+    "'=1+1@evil.example|'=HYPERLINK(\"http://evil.example/\",\"click\");x@evil.example|'+cmd|' /C calc'!A0;y@evil.example|'@SUM(1+1);" \
+    "Python's csv reads each formula cell with a leading quote"
+"$JH" -a "$C" ls --json | jsonq 'o["sender"] + " " + o["subject"]' | sort >"$T/exact"
+is "$(head -n 1 "$T/exact")" '=1+1@evil.example =HYPERLINK("http://evil.example/","click")' \
+    "ls --json keeps the exact values"
+
 finish

@@ -20,6 +20,15 @@ static const struct {
 	{ " lead", "\" lead\"" },
 	{ "trail ", "\"trail \"" },
 	{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	{ "=1+1@evil.example", "'=1+1@evil.example" },
+	{ "=HYPERLINK(\"http://x.example\",\"a\")",
+	  "\"'=HYPERLINK(\"\"http://x.example\"\",\"\"a\"\")\"" },
+	{ "+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0" },
+	{ "-2+3", "'-2+3" },
+	{ "@SUM(1+1)", "'@SUM(1+1)" },
+	{ "\tx", "'\tx" },
+	{ "\rx", "\"'\rx\"" },
+	{ "a=b", "a=b" },
 };
 
 static const struct {
