@@ -126,12 +126,45 @@ secret_from_file(const struct account *a, int insecure_ok, char **sp,
 	    insecure_ok, sp, err);
 }
 
+/*
+ * The environment of a password or token command: only what such a
+ * command needs (a password manager, a gpg agent, a systemd credential),
+ * never another account's JHARVEST_PASSWORD_*, plus JHARVEST_ACCOUNT.
+ */
+static gchar **
+secret_child_env(const struct account *a)
+{
+	static const char *const keep[] = {
+		"PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "TMPDIR",
+		"XDG_RUNTIME_DIR", "GNUPGHOME", "DBUS_SESSION_BUS_ADDRESS",
+		"CREDENTIALS_DIRECTORY", NULL
+	};
+	gchar **env = g_new0(gchar *, 1), **all = g_get_environ(), **e;
+	const char *v;
+	char *name;
+	size_t i;
+
+	for (i = 0; keep[i] != NULL; i++)
+		if ((v = g_environ_getenv(all, keep[i])) != NULL)
+			env = g_environ_setenv(env, keep[i], v, TRUE);
+	for (e = all; *e != NULL; e++) {
+		if (strncmp(*e, "LC_", 3) != 0 || (v = strchr(*e, '=')) == NULL)
+			continue;
+		name = g_strndup(*e, (gsize)(v - *e));
+		env = g_environ_setenv(env, name, v + 1, TRUE);
+		g_free(name);
+	}
+	env = g_environ_setenv(env, "JHARVEST_ACCOUNT", a->name, TRUE);
+	g_strfreev(all);
+	return env;
+}
+
 static enum jh_status
 secret_run(const struct account *a, const char *key, const char *cmd,
     char **sp, struct jh_err *err)
 {
 	GError *gerr = NULL;
-	gchar **argv = NULL, *out = NULL;
+	gchar **argv = NULL, **envp = NULL, *out = NULL;
 	gint status = 0;
 	enum jh_status rc = JHARVEST_OK;
 
@@ -142,7 +175,8 @@ secret_run(const struct account *a, const char *key, const char *cmd,
 		goto out;
 	}
 	/* stderr goes to ours, so the command's own complaints are seen. */
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+	envp = secret_child_env(a);
+	if (!g_spawn_sync(NULL, argv, envp, G_SPAWN_SEARCH_PATH |
 	    G_SPAWN_CHILD_INHERITS_STDIN,
 	    NULL, NULL, &out, NULL, &status, &gerr)) {
 		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: %s "
@@ -163,6 +197,7 @@ out:
 		g_free(out);
 	}
 	g_strfreev(argv);
+	g_strfreev(envp);
 	if (gerr != NULL)
 		g_error_free(gerr);
 	return rc;

@@ -119,6 +119,17 @@ sed -i "s|^password_file = .*|password_command = false|" "$C"
 jh -c "$C" fetch
 is "$rc" 78 "a failing password_command: 78"
 
+# The command sees a cleaned environment: no other account's password.
+conf
+sed -i "s|^password_file = .*|password_command = sh -c 'env >$T/child.env; echo $pw'|" "$C"
+JHARVEST_PASSWORD_OTHER=other-secret LC_TIME=C.UTF-8 SOME_VAR=x \
+    "$JHARVEST" -c "$C" fetch >/dev/null 2>"$T/err"
+grep -q "other-secret\|JHARVEST_PASSWORD\|SOME_VAR" "$T/child.env"
+is "$?" 1 "password_command does not see JHARVEST_PASSWORD_* or other variables"
+grep -q "^JHARVEST_ACCOUNT=j1$" "$T/child.env" && grep -q "^PATH=" "$T/child.env" &&
+    grep -q "^LC_TIME=C.UTF-8$" "$T/child.env"
+ok $? "... but JHARVEST_ACCOUNT, PATH and LC_* ($(cut -d= -f1 "$T/child.env" | tr '\n' ' '))"
+
 conf
 jh -c "$C" -v -D all fetch
 grep -q -- "$pw" "$T/err" "$T/out"
