@@ -205,6 +205,9 @@ struct archive_verify_stats {
 					   the archive as a whole */
 	unsigned char	chain_head[HASH_LEN];	/* as recomputed */
 	unsigned char	revision_head[HASH_LEN]; /* the last link */
+	/* With an expected head: where it was met, 0 if nowhere. */
+	uint64_t	expect_revision;	/* as that revision's link */
+	uint64_t	expect_record;		/* as the chain after it */
 };
 
 /*
@@ -216,10 +219,16 @@ struct archive_verify_stats {
  * entry the record implies exists; and every index entry naming a record
  * >= since names one that exists.  fn (may be NULL) is called for each
  * problem, with id 0 for the archive as a whole; what is borrowed until
- * it returns.  Returns JHARVEST_OK when all holds, JH_EDATA with err
- * describing the first broken link, or JH_EIO and others from LMDB.
+ * it returns.  With expect (a chain_head or revision_head that an earlier
+ * verify printed, kept elsewhere), the logs are append-only, so expect
+ * must be one of the revision links or one of the chain values along the
+ * way; st->expect_revision or st->expect_record says which, and when it
+ * is neither that is a problem: the history before it was changed.
+ * Returns JHARVEST_OK when all holds, JH_EDATA with err describing the
+ * first broken link, or JH_EIO and others from LMDB.
  */
 enum jh_status	 archive_verify(struct archive *ar, uint64_t since,
+		    const unsigned char *expect,
 		    void (*fn)(uint64_t id, const char *what, void *ctx),
 		    void *ctx, struct archive_verify_stats *st,
 		    struct jh_err *err);
@@ -367,12 +376,18 @@ enum jh_status	 archive_dump(struct archive *ar, FILE *out,
 /*
  * Read a dump from in into ar, which must be open for writing and empty
  * (else JH_ECANTCREAT).  Records are kept byte for byte, blobs are
- * checked against their SHA-256, indexes are rebuilt.  JH_EDATA for a
- * malformed or truncated dump: the archive then holds part of it and
- * should be removed.
+ * checked against their SHA-256, indexes are rebuilt.  A format 2 dump
+ * brings its revision log, which must hold, end at the dump's
+ * revision_head and name each record's bytes (else JH_EDATA: the dump
+ * was changed after it was written; with ARCHIVE_LOAD_ACCEPT_CHANGED a
+ * warning and a revision log anew).  JH_EDATA for a malformed or
+ * truncated dump: the archive then holds part of it and should be
+ * removed.
  */
+#define ARCHIVE_LOAD_ACCEPT_CHANGED	0x1
 enum jh_status	 archive_restore(struct archive *ar, FILE *in,
-		    struct archive_dump_stats *st, struct jh_err *err);
+		    unsigned flags, struct archive_dump_stats *st,
+		    struct jh_err *err);
 
 /* The LMDB and zstd this program runs with, as "LMDB 0.9.24, zstd 1.5.4". */
 const char	*archive_library_version(void);

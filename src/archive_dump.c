@@ -14,7 +14,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DUMP_MAGIC	"jharvest-dump 1"
+/* Format 2 adds the revision log and a "heads" trailer; 1 still loads. */
+#define DUMP_MAGIC	"jharvest-dump 2"
+#define DUMP_MAGIC_1	"jharvest-dump 1"
 /* The longest header line: "seen <2 * ARCHIVE_MAXKEY hex> <u64>". */
 #define DUMP_MAXLINE	(16 + 2 * ARCHIVE_MAXKEY + 24)
 /* Commit a load every so many entries. */
@@ -60,7 +62,7 @@ archive_dump(struct archive *ar, FILE *out, struct archive_dump_stats *st,
     struct jh_err *err)
 {
 	char hex[HASH_HEXLEN + 1];
-	unsigned char got[HASH_LEN];
+	unsigned char got[HASH_LEN], rhead[HASH_LEN], chead[HASH_LEN];
 	struct jh_err e = { 0 };
 	MDB_txn *txn = NULL;
 	MDB_cursor *cur = NULL;
@@ -190,6 +192,45 @@ archive_dump(struct archive *ar, FILE *out, struct archive_dump_stats *st,
 	}
 	if (rc != MDB_NOTFOUND)
 		goto lmdb;
+	mdb_cursor_close(cur);
+	cur = NULL;
+
+	/*
+	 * The revision log as it is, and the heads of both chains: a load
+	 * can then tell a dump that was changed from the archive it came
+	 * from.  An archive from before the log has none (zeros).
+	 */
+	memset(rhead, 0, sizeof(rhead));
+	if (!ar->no_revisions) {
+		if ((rc = mdb_cursor_open(txn, ar->dbi[DB_REVISIONS],
+		    &cur)) != 0)
+			goto lmdb;
+		for (op = MDB_FIRST;
+		    (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+		    op = MDB_NEXT) {
+			if (k.mv_size != 8 || v.mv_size != ARCHIVE_REV_LEN) {
+				s = archive_corrupt(ar, err, "revision", 0);
+				goto out;
+			}
+			fputs("revision ", out);
+			dump_hex(out, v.mv_data, v.mv_size);
+			fputc('\n', out);
+			memcpy(rhead, v.mv_data, HASH_LEN);
+		}
+		if (rc != MDB_NOTFOUND)
+			goto lmdb;
+	}
+	memset(chead, 0, sizeof(chead));
+	if ((rc = archive_meta_get(ar, txn, "chain_head", &v)) == 0 &&
+	    v.mv_size == HASH_LEN)
+		memcpy(chead, v.mv_data, HASH_LEN);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		goto lmdb;
+	fputs("heads ", out);
+	dump_hex(out, chead, HASH_LEN);
+	fputc(' ', out);
+	dump_hex(out, rhead, HASH_LEN);
+	fputc('\n', out);
 	fprintf(out, "end %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", st->blobs,
 	    st->records, st->seen);
 	if (fflush(out) == EOF || ferror(out))
@@ -214,7 +255,38 @@ struct load {
 	struct jh_err			*err;
 	uint64_t			 line;
 	size_t				 pending; /* puts in batch */
+	int				 version; /* 1 or 2 */
+	unsigned			 flags;	/* ARCHIVE_LOAD_* */
+	/* Format 2: [id] the hash of the record loaded, of its last
+	   revision; the revision chain as recomputed. */
+	unsigned char			*rec_hash, *rev_hash;
+	uint64_t			 nhash;	/* entries in both */
+	unsigned char			 link[HASH_LEN];
+	uint64_t			 seq;	/* revisions loaded */
+	uint64_t			 bad_link; /* first broken, 0: none */
+	unsigned char			 heads[2][HASH_LEN];
+	int				 have_heads;
 };
+
+/* Make room for id in rec_hash and rev_hash (zeros: none). */
+static void
+load_hash_room(struct load *ld, uint64_t id)
+{
+	uint64_t n;
+
+	if (id < ld->nhash)
+		return;
+	n = ld->nhash ? ld->nhash : 1024;
+	while (n <= id)
+		n *= 2;
+	ld->rec_hash = xreallocarray(ld->rec_hash, n, HASH_LEN);
+	ld->rev_hash = xreallocarray(ld->rev_hash, n, HASH_LEN);
+	memset(ld->rec_hash + ld->nhash * HASH_LEN, 0,
+	    (n - ld->nhash) * HASH_LEN);
+	memset(ld->rev_hash + ld->nhash * HASH_LEN, 0,
+	    (n - ld->nhash) * HASH_LEN);
+	ld->nhash = n;
+}
 
 static enum jh_status
 load_bad(struct load *ld, const char *why)
@@ -369,8 +441,11 @@ load_record_fn(struct load *ld, MDB_txn *txn, void *arg)
 	rc = mdb_put(txn, ar->dbi[DB_MESSAGES], &k, &lr->v, MDB_NOOVERWRITE);
 	if (rc == MDB_KEYEXIST)
 		return load_bad(ld, "record id twice");
-	/* A loaded archive's revision log starts with what was loaded. */
-	if (rc == 0)
+	/*
+	 * Format 1 carries no revision log: a loaded archive's starts with
+	 * what was loaded.  Format 2 brings the source's, checked at the end.
+	 */
+	if (rc == 0 && ld->version == 1)
 		rc = archive_log_revision(ar, txn, lr->id, &lr->v);
 	if (rc != 0)
 		return archive_mdb_err(ar, ld->err, rc, "load record");
@@ -478,6 +553,130 @@ load_check_empty(struct archive *ar, struct jh_err *err)
 }
 
 static enum jh_status
+load_revision_fn(struct load *ld, MDB_txn *txn, void *arg)
+{
+	unsigned char key[8];
+	MDB_val k, v;
+	int rc;
+
+	archive_be64(key, ld->seq);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = arg;
+	v.mv_size = ARCHIVE_REV_LEN;
+	rc = mdb_put(txn, ld->ar->dbi[DB_REVISIONS], &k, &v, MDB_APPEND);
+	return rc == 0 ? JHARVEST_OK :
+	    archive_mdb_err(ld->ar, ld->err, rc, "load revision");
+}
+
+/* One "revision" line of format 2: link || id || record hash. */
+static enum jh_status
+load_revision(struct load *ld, const char *hex)
+{
+	unsigned char rev[ARCHIVE_REV_LEN], link[HASH_LEN];
+	uint64_t id;
+
+	if (load_unhex(hex, rev, sizeof(rev)) == -1)
+		return load_bad(ld, "malformed revision");
+	id = archive_get64(rev + HASH_LEN);
+	if (id == 0 || id > ld->st->records)
+		return load_bad(ld, "a revision of a record the dump does "
+		    "not hold");
+	ld->seq++;
+	archive_revision_link(ld->link, id, rev + HASH_LEN + 8, link);
+	if (memcmp(link, rev, HASH_LEN) != 0 && ld->bad_link == 0)
+		ld->bad_link = ld->seq;
+	/* Go on from the stored link, as verify does. */
+	memcpy(ld->link, rev, HASH_LEN);
+	load_hash_room(ld, id);
+	memcpy(ld->rev_hash + id * HASH_LEN, rev + HASH_LEN + 8, HASH_LEN);
+	return load_apply(ld, load_revision_fn, rev);
+}
+
+/* Format 2: a record loaded with bytes its revision log does not name. */
+static int
+load_changed(const struct load *ld, uint64_t id)
+{
+	return memcmp(ld->rec_hash + id * HASH_LEN, ld->rev_hash + id * HASH_LEN,
+	    HASH_LEN) != 0;
+}
+
+/* With --accept-changed: a revision log anew, one for each record. */
+static enum jh_status
+load_relog_fn(struct load *ld, MDB_txn *txn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, op;
+
+	(void)arg;
+	if ((rc = mdb_drop(txn, ld->ar->dbi[DB_REVISIONS], 0)) != 0 ||
+	    (rc = mdb_cursor_open(txn, ld->ar->dbi[DB_MESSAGES], &cur)) != 0)
+		return archive_mdb_err(ld->ar, ld->err, rc, "relog");
+	for (op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0;
+	    op = MDB_NEXT)
+		if (k.mv_size != 8 || (rc = archive_log_revision(ld->ar, txn,
+		    archive_get64(k.mv_data), &v)) != 0)
+			break;
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return archive_mdb_err(ld->ar, ld->err, rc == 0 ?
+		    MDB_CORRUPTED : rc, "relog");
+	return JHARVEST_OK;
+}
+
+/*
+ * Format 2, at the end: the revision log holds and ends at the dump's
+ * revision_head, its chain_head is the one loaded, and every record is
+ * the bytes its last revision names.  Otherwise the dump was changed
+ * after it was written: JH_EDATA, or with ARCHIVE_LOAD_ACCEPT_CHANGED a
+ * warning and a revision log that starts anew with what was loaded.
+ */
+static enum jh_status
+load_check(struct load *ld, const struct load_meta *m)
+{
+	static const unsigned char zero[HASH_LEN];
+	char why[200];
+	uint64_t id, first = 0, n = 0;
+
+	if (!ld->have_heads)
+		return load_bad(ld, "no heads line");
+	/* From an archive older than the revision log: start one. */
+	if (ld->seq == 0 && memcmp(ld->heads[1], zero, HASH_LEN) == 0 &&
+	    memcmp(m->chain, ld->heads[0], HASH_LEN) == 0)
+		return load_apply(ld, load_relog_fn, NULL);
+	for (id = 1; id <= ld->st->records; id++)
+		if (load_changed(ld, id)) {
+			if (first == 0)
+				first = id;
+			n++;
+		}
+	why[0] = '\0';
+	if (first != 0)
+		snprintf(why, sizeof(why), "%" PRIu64 " record%s (the first: "
+		    "%" PRIu64 ") differ from what the dumped archive last "
+		    "wrote", n, n == 1 ? "" : "s", first);
+	else if (ld->bad_link != 0)
+		snprintf(why, sizeof(why), "the revision log is broken at "
+		    "revision %" PRIu64, ld->bad_link);
+	else if (memcmp(ld->link, ld->heads[1], HASH_LEN) != 0)
+		snprintf(why, sizeof(why), "the revision log does not end at "
+		    "the dump's revision_head");
+	else if (memcmp(m->chain, ld->heads[0], HASH_LEN) != 0)
+		snprintf(why, sizeof(why), "its chain_head is not the one "
+		    "in the dump's heads line");
+	if (why[0] == '\0')
+		return JHARVEST_OK;
+	if (!(ld->flags & ARCHIVE_LOAD_ACCEPT_CHANGED))
+		return jh_err_set(ld->err, JH_EDATA, 0, "dump changed after "
+		    "it was written: %s; remove %s, and load again with "
+		    "--accept-changed to load it anyway", why, ld->ar->path);
+	log_warnx("load: dump changed after it was written: %s; loaded "
+	    "anyway (--accept-changed), with a new revision log", why);
+	return load_apply(ld, load_relog_fn, NULL);
+}
+
+static enum jh_status
 load_entries(struct load *ld, struct load_meta *m)
 {
 	char line[DUMP_MAXLINE], *sp, *arg2, *data = NULL;
@@ -540,6 +739,17 @@ load_entries(struct load *ld, struct load_meta *m)
 			lr.v.mv_data = data;
 			lr.v.mv_size = n;
 			s = load_apply(ld, load_record_fn, &lr);
+			/* Dense ids (verify's rule) keep the arrays small. */
+			if (s == JHARVEST_OK && ld->version == 2 &&
+			    lr.id != ld->st->records + 1) {
+				free(data);
+				return load_bad(ld, "record ids not dense");
+			}
+			if (s == JHARVEST_OK && ld->version == 2) {
+				load_hash_room(ld, lr.id);
+				hash_sha256(data, n,
+				    ld->rec_hash + lr.id * HASH_LEN);
+			}
 			free(data);
 			if (s != JHARVEST_OK)
 				return s;
@@ -569,6 +779,15 @@ load_entries(struct load *ld, struct load_meta *m)
 			if (s != JHARVEST_OK)
 				return s;
 			ld->st->holds++;
+		} else if (ld->version == 2 && strcmp(line, "revision") == 0 &&
+		    arg2 == NULL) {
+			if ((s = load_revision(ld, sp)) != JHARVEST_OK)
+				return s;
+		} else if (ld->version == 2 && strcmp(line, "heads") == 0 &&
+		    arg2 != NULL && load_unhex(sp, ld->heads[0],
+		    HASH_LEN) == 0 && load_unhex(arg2, ld->heads[1],
+		    HASH_LEN) == 0) {
+			ld->have_heads = 1;
 		} else if (strcmp(line, "end") == 0 && arg2 != NULL &&
 		    sscanf(sp, "%" SCNu64, &a) == 1 &&
 		    sscanf(arg2, "%" SCNu64 " %" SCNu64, &b, &c) == 2) {
@@ -578,15 +797,16 @@ load_entries(struct load *ld, struct load_meta *m)
 				    "the end line");
 			if (m->have != 15)
 				return load_bad(ld, "meta lines missing");
-			return JHARVEST_OK;
+			return ld->version == 2 ? load_check(ld, m) :
+			    JHARVEST_OK;
 		} else
 			return load_bad(ld, "malformed entry");
 	}
 }
 
 enum jh_status
-archive_restore(struct archive *ar, FILE *in, struct archive_dump_stats *st,
-    struct jh_err *err)
+archive_restore(struct archive *ar, FILE *in, unsigned flags,
+    struct archive_dump_stats *st, struct jh_err *err)
 {
 	char line[DUMP_MAXLINE];
 	struct load_meta m;
@@ -600,6 +820,7 @@ archive_restore(struct archive *ar, FILE *in, struct archive_dump_stats *st,
 	ld.in = in;
 	ld.st = st;
 	ld.err = err;
+	ld.flags = flags;
 	if (ar->mode != ARCHIVE_WRITE)
 		return jh_err_set(err, JH_ESOFTWARE, 0, "archive %s: opened "
 		    "read-only", ar->path);
@@ -607,16 +828,24 @@ archive_restore(struct archive *ar, FILE *in, struct archive_dump_stats *st,
 		return s;
 	if ((s = load_line(&ld, line)) != JHARVEST_OK)
 		return s;
-	if (strcmp(line, DUMP_MAGIC) != 0)
-		return load_bad(&ld, "not a jharvest dump (format 1)");
+	if (strcmp(line, DUMP_MAGIC) == 0)
+		ld.version = 2;
+	else if (strcmp(line, DUMP_MAGIC_1) == 0)
+		ld.version = 1;
+	else
+		return load_bad(&ld, "not a jharvest dump (format 1 or 2)");
 	if ((s = load_entries(&ld, &m)) != JHARVEST_OK)
 		goto fail;
 	/* Meta last: until then the archive does not claim the chain. */
 	if ((s = load_apply(&ld, load_meta_fn, &m)) != JHARVEST_OK ||
 	    (s = archive_commit(ar, err)) != JHARVEST_OK)
 		goto fail;
+	free(ld.rec_hash);
+	free(ld.rev_hash);
 	return JHARVEST_OK;
 fail:
 	archive_abort(ar);
+	free(ld.rec_hash);
+	free(ld.rev_hash);
 	return s;
 }

@@ -26,6 +26,7 @@ struct verify {
 	void			(*fn)(uint64_t, const char *, void *);
 	void			*ctx;
 	struct archive_verify_stats *st;
+	const unsigned char	*expect;	/* NULL: none */
 	unsigned char		*rev;	/* [id]: hash of its last revision */
 	unsigned char		*has_rev;	/* [id]: 1 when rev[id] set */
 	uint64_t		 nrev;		/* rev, has_rev: ids 0..nrev-1 */
@@ -331,6 +332,9 @@ verify_revisions(struct verify *vf)
 		if (memcmp(link, p, HASH_LEN) != 0)
 			verify_problem(vf, id, "revision log broken at "
 			    "revision %" PRIu64, seq);
+		else if (vf->expect != NULL && vf->st->expect_revision == 0 &&
+		    memcmp(link, vf->expect, HASH_LEN) == 0)
+			vf->st->expect_revision = seq;
 		/* Go on from the stored link: report each break once. */
 		memcpy(prev, p, HASH_LEN);
 		if (id == 0 || id >= vf->nrev) {
@@ -409,6 +413,9 @@ verify_chain(struct verify *vf)
 		at = archive_get64(p + VERIFY_AT_OFF);
 		/* Go on from the stored link: report each break once. */
 		verify_chain_next(rchain, id, p + VERIFY_BLOB_OFF, at, chain);
+		if (vf->expect != NULL && vf->st->expect_record == 0 &&
+		    memcmp(chain, vf->expect, HASH_LEN) == 0)
+			vf->st->expect_record = id;
 		verify_revision_of(vf, id, &v);
 		if (id >= vf->since)
 			verify_record(vf, id, &v);
@@ -532,6 +539,7 @@ verify_index_targets(struct verify *vf, enum archive_db db, const char *name)
 
 enum jh_status
 archive_verify(struct archive *ar, uint64_t since,
+    const unsigned char *expect,
     void (*fn)(uint64_t id, const char *what, void *ctx), void *ctx,
     struct archive_verify_stats *st, struct jh_err *err)
 {
@@ -553,6 +561,7 @@ archive_verify(struct archive *ar, uint64_t since,
 	memset(&vf, 0, sizeof(vf));
 	vf.ar = ar;
 	vf.since = since;
+	vf.expect = expect;
 	vf.fn = fn;
 	vf.ctx = ctx;
 	vf.st = st;
@@ -563,6 +572,12 @@ archive_verify(struct archive *ar, uint64_t since,
 	verify_revisions(&vf);
 	if (vf.fatal == JHARVEST_OK)
 		verify_chain(&vf);
+	if (vf.fatal == JHARVEST_OK && expect != NULL &&
+	    st->expect_revision == 0 && st->expect_record == 0)
+		verify_problem(&vf, 0, "the expected head is neither a "
+		    "revision link nor a chain value of this archive: the "
+		    "history before it was changed, or it is another "
+		    "archive's");
 	free(vf.rev);
 	free(vf.has_rev);
 	for (i = 0; i < sizeof(idx) / sizeof(idx[0]) &&

@@ -10,7 +10,7 @@
 #include "file.h"
 #include "log.h"
 
-enum { DUMP_FORCE = 256 };
+enum { DUMP_FORCE = 256, LOAD_ACCEPT };
 
 const struct cmd_opt dump_opts[] = {
 	{ "force", DUMP_FORCE, NULL,
@@ -19,23 +19,32 @@ const struct cmd_opt dump_opts[] = {
 };
 
 const struct cmd_opt load_opts[] = {
+	{ "accept-changed", LOAD_ACCEPT, NULL,
+	  "load a dump changed after it was written, with a new revision "
+	  "log (warned)" },
 	{ NULL, 0, NULL, NULL }
 };
 
-/* The options, and the optional FILE operand: NULL for "-" or none. */
+/*
+ * The options (*flagp: 1 for --force, ARCHIVE_LOAD_ACCEPT_CHANGED for
+ * --accept-changed) and the optional FILE operand: NULL for "-" or none.
+ */
 static int
 dump_operand(const struct cmd *c, int argc, char **argv, const char **pathp,
-    int *forcep)
+    unsigned *flagp)
 {
 	const char *arg;
 	int ch;
 
 	*pathp = NULL;
-	*forcep = 0;
+	*flagp = 0;
 	while ((ch = cmd_getopt(c, argc, argv, &arg)) != -1) {
-		if (ch != DUMP_FORCE)
+		if (ch == DUMP_FORCE)
+			*flagp |= 1;
+		else if (ch == LOAD_ACCEPT)
+			*flagp |= ARCHIVE_LOAD_ACCEPT_CHANGED;
+		else
 			return JH_EUSAGE;
-		*forcep = 1;
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(c, "give at most one FILE");
@@ -54,7 +63,8 @@ cmd_dump(const struct cmd_env *env, int argc, char **argv)
 	struct file_new f;
 	const char *path;
 	FILE *out = stdout;
-	int rc, force;
+	unsigned force;
+	int rc;
 
 	if ((rc = dump_operand(c, argc, argv, &path, &force)) != 0)
 		return rc;
@@ -94,9 +104,10 @@ cmd_load(const struct cmd_env *env, int argc, char **argv)
 	struct jh_err err = { 0 };
 	const char *path;
 	FILE *in = stdin;
-	int rc, force;
+	unsigned flags;
+	int rc;
 
-	if ((rc = dump_operand(c, argc, argv, &path, &force)) != 0)
+	if ((rc = dump_operand(c, argc, argv, &path, &flags)) != 0)
 		return rc;
 	if (path != NULL && (in = fopen(path, "r")) == NULL) {
 		log_error("%s: %s", path, strerror(errno));
@@ -104,7 +115,7 @@ cmd_load(const struct cmd_env *env, int argc, char **argv)
 	}
 	if ((rc = cmd_open_archive(env, ARCHIVE_WRITE, &ar)) != 0)
 		goto out;
-	if (archive_restore(ar, in, &st, &err) != JHARVEST_OK) {
+	if (archive_restore(ar, in, flags, &st, &err) != JHARVEST_OK) {
 		rc = cmd_fail(&err);
 		if (st.blobs + st.records > 0)
 			log_error("load incomplete: remove the archive "

@@ -10,12 +10,15 @@
 #include "hash.h"
 #include "log.h"
 
-enum { VERIFY_SINCE = 256 };
+enum { VERIFY_SINCE = 256, VERIFY_EXPECT };
 
 const struct cmd_opt verify_opts[] = {
 	{ "since", VERIFY_SINCE, "ID",
 	  "check blobs and indexes of records from ID on (the chain always "
 	  "from the start)" },
+	{ "expect-head", VERIFY_EXPECT, "HEX",
+	  "a chain_head or revision_head kept from an earlier verify: it "
+	  "must be in this archive's history" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -39,8 +42,9 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 	struct jh_err err = { 0 };
 	const char *arg;
 	char *end, chain[HASH_HEXLEN + 1], revision[HASH_HEXLEN + 1];
+	unsigned char expect[HASH_LEN];
 	unsigned long long since = 0;
-	int ch, rc;
+	int ch, rc, has_expect = 0;
 
 	while ((ch = cmd_getopt(c, argc, argv, &arg)) != -1) {
 		switch (ch) {
@@ -52,6 +56,12 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 				return cmd_usage_error(c, "--since %s: not a "
 				    "record id", arg);
 			break;
+		case VERIFY_EXPECT:
+			if (hash_unhex(arg, expect) == -1)
+				return cmd_usage_error(c, "--expect-head %s: "
+				    "not 64 hexadecimal digits", arg);
+			has_expect = 1;
+			break;
 		default:
 			return JH_EUSAGE;
 		}
@@ -61,7 +71,8 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 		    argv[optind]);
 	if ((rc = cmd_open_archive(env, ARCHIVE_READ, &ar)) != 0)
 		return rc;
-	rc = archive_verify(ar, since, verify_print, NULL, &st, &err);
+	rc = archive_verify(ar, since, has_expect ? expect : NULL,
+	    verify_print, NULL, &st, &err);
 	if (rc == JHARVEST_OK || rc == JH_EDATA)
 		printf("%" PRIu64 " records (%" PRIu64 " pruned), %" PRIu64
 		    " revisions, %" PRIu64 " blobs, %" PRIu64 " index entries "
@@ -73,6 +84,12 @@ cmd_verify(const struct cmd_env *env, int argc, char **argv)
 		hash_hex(st.chain_head, chain);
 		hash_hex(st.revision_head, revision);
 		printf("chain_head %s\nrevision_head %s\n", chain, revision);
+		if (st.expect_revision != 0)
+			printf("expected head: revision %" PRIu64 "\n",
+			    st.expect_revision);
+		else if (st.expect_record != 0)
+			printf("expected head: the chain after record %"
+			    PRIu64 "\n", st.expect_record);
 	}
 	if (rc == JH_EDATA)
 		log_error("%s: first broken link", err.msg);

@@ -27,3 +27,30 @@ hash_hex(const unsigned char h[HASH_LEN], char out[HASH_HEXLEN + 1])
 	}
 	out[HASH_HEXLEN] = '\0';
 }
+
+static int
+hash_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+hash_unhex(const char *s, unsigned char h[HASH_LEN])
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < HASH_LEN; i++) {
+		if ((hi = hash_digit(s[2 * i])) == -1 ||
+		    (lo = hash_digit(s[2 * i + 1])) == -1)
+			return -1;
+		h[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return s[HASH_HEXLEN] == '\0' ? 0 : -1;
+}

@@ -11,5 +11,7 @@
 void	hash_sha256(const void *p, size_t n, unsigned char out[HASH_LEN]);
 /* Writes HASH_HEXLEN lower-case digits and a NUL. */
 void	hash_hex(const unsigned char h[HASH_LEN], char out[HASH_HEXLEN + 1]);
+/* HASH_HEXLEN hexadecimal digits (either case) into h; -1 if not. */
+int	hash_unhex(const char *s, unsigned char h[HASH_LEN]);
 
 #endif

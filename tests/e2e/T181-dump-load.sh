@@ -20,7 +20,7 @@ is "$rc" 0 "dump to a file"
 jh -a "$A" dump "$T/dump"
 is "$rc" 73 "dump will not overwrite a file"
 head -n 1 "$T/dump" >"$T/magic"
-is "$(cat "$T/magic")" "jharvest-dump 1" "the stream starts with its magic line"
+is "$(cat "$T/magic")" "jharvest-dump 2" "the stream starts with its magic line"
 jh -a "$B" load "$T/dump"
 is "$rc" 0 "load into a new archive"
 
@@ -79,6 +79,82 @@ grep -q "SHA-256 mismatch" "$T/err"
 ok $? "naming the SHA-256 mismatch"
 printf 'not a dump\n' | "$JHARVEST" -a "$T/e" load - 2>"$T/err"
 is "$?" 65 "a stream without the magic line is refused"
+
+# A record changed in the dump (its subject, bytes of the same length):
+# the blobs and the hash chain still hold, the revision log does not.
+# The heads of the archive dumped, from the dump's trailer.
+chain=$(grep -a '^heads ' "$T/dump" | cut -d' ' -f2)
+head=$(grep -a '^heads ' "$T/dump" | cut -d' ' -f3)
+python3 - "$T/dump" "$T/edited" <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+out, i, done = [], 0, False
+while i < len(d):
+    j = d.index(b"\n", i) + 1
+    line = d[i:j]
+    out.append(line)
+    i = j
+    w = line.split()
+    if w and w[0] in (b"blob", b"record", b"hold"):
+        n = int(w[-1])
+        body = d[i:i + n + 1]
+        if w[0] == b"record" and not done and b"Caf\xc3\xa9 plans" in body:
+            body = body.replace(b"Caf\xc3\xa9 plans", b"Caf\xc3\xa9 PLANS", 1)
+            done = True
+        out.append(body)
+        i += n + 1
+assert done
+open(sys.argv[2], "wb").write(b"".join(out))
+EOF
+ok $? "one record's subject edited in the dump"
+jh -a "$T/edited-a" load "$T/edited"
+is "$rc" 65 "a dump whose record was edited is refused (65)"
+grep -q "dump changed after it was written: 1 record (the first: [0-9]*) differ from what the dumped archive last wrote" "$T/err"
+ok $? "... saying which record"
+jh -a "$T/edited-b" load --accept-changed "$T/edited"
+is "$rc" 0 "load --accept-changed loads it"
+grep -q "loaded anyway (--accept-changed), with a new revision log" "$T/err"
+ok $? "... saying so"
+jh -a "$T/edited-b" verify --expect-head "$head"
+is "$rc" 65 "verify --expect-head with the source's head tells the edited copy"
+grep -q "the expected head is neither a revision link nor a chain value" "$T/out"
+ok $? "... saying that the history was changed"
+jh -a "$B" verify --expect-head "$head"
+is "$rc" 0 "the faithful copy has the source's revision_head"
+grep -q "^revision_head $head$" "$T/out"
+ok $? "... as its own"
+jh -a "$B" verify --expect-head "$chain"
+is "$rc" 0 "... and its chain_head"
+"$JHARVEST" -q -a "$B" import "$JH_SRCDIR/examples/reports"
+jh -a "$B" verify --expect-head "$head"
+is "$rc" 0 "a head kept before more was archived is still found"
+grep -q "^expected head: revision [0-9]*$" "$T/out"
+ok $? "... naming the revision"
+jh -a "$B" verify --expect-head nothex
+is "$rc" 64 "--expect-head needs 64 hexadecimal digits"
+# Format 1 (before the revision log was dumped) still loads.
+python3 - "$T/dump" "$T/v1" <<'EOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+out, i = [], 0
+while i < len(d):
+    j = d.index(b"\n", i) + 1
+    line = d[i:j]
+    i = j
+    w = line.split()
+    if w and w[0] in (b"revision", b"heads"):
+        continue
+    out.append(b"jharvest-dump 1\n" if line == b"jharvest-dump 2\n" else line)
+    if w and w[0] in (b"blob", b"record", b"hold"):
+        n = int(w[-1])
+        out.append(d[i:i + n + 1])
+        i += n + 1
+open(sys.argv[2], "wb").write(b"".join(out))
+EOF
+jh -a "$T/v1a" load "$T/v1"
+is "$rc" 0 "a format 1 dump loads"
+jh -a "$T/v1a" verify
+is "$rc" 0 "... and verifies"
 
 # A hot copy: dump while an import is writing.
 $gen files "$T/many" 1500 3000

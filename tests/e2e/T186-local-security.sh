@@ -201,7 +201,7 @@ is "$rc" 73 "dump to a symlink is refused (73)"
 is "$(cat "$T/victim")" "precious" "... and its target untouched"
 jh -a "$A" dump --force "$T/link.ndjson"
 is "$rc" 0 "dump --force replaces the link"
-is "$(head -n 1 "$T/link.ndjson")" "jharvest-dump 1" "... with the dump"
+is "$(head -n 1 "$T/link.ndjson")" "jharvest-dump 2" "... with the dump"
 is "$(cat "$T/victim")" "precious" "... and leaves its target alone"
 is "$(stat -c %a "$T/link.ndjson")" 600 "the dump is private"
 # stat -o against the recording server (its login fails, the report is
