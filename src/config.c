@@ -606,8 +606,8 @@ config_load(const char *file, struct config **cfgp, struct jh_err *err)
 	    &cfg->insecure)) != JHARVEST_OK)
 		goto done;
 	if (!util_mode_private(st.st_mode) && !cfg->insecure) {
-		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: readable or writable "
-		    "by group or others (mode %04o): " UTIL_PRIVATE_FIX,
+		rc = jh_err_set(err, JH_ECONFIG, 0, "%s: " UTIL_PRIVATE_WHY
+		    " (mode %04o): " UTIL_PRIVATE_FIX,
 		    cfg->file, (unsigned)(st.st_mode & 07777));
 		goto done;
 	}

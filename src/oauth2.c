@@ -94,8 +94,8 @@ oauth2_open_pem(const struct account *a, const char *key, const char *path,
 	if (private && !insecure_ok && fstat(fileno(f), &st) == 0 &&
 	    !util_mode_private(st.st_mode)) {
 		fclose(f);
-		jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: readable or "
-		    "writable by group or others (mode %04o): "
+		jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: "
+		    UTIL_PRIVATE_WHY " (mode %04o): "
 		    UTIL_PRIVATE_FIX, a->name, key, path,
 		    (unsigned)(st.st_mode & 07777));
 		return NULL;

@@ -59,8 +59,8 @@ secret_read_file(const struct account *a, const char *key, const char *path,
 	}
 	if (!util_mode_private(st.st_mode) && !insecure_ok) {
 		close(fd);
-		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: readable or "
-		    "writable by group or others (mode %04o): "
+		return jh_err_set(err, JH_ECONFIG, 0, "%s: %s %s: "
+		    UTIL_PRIVATE_WHY " (mode %04o): "
 		    UTIL_PRIVATE_FIX, a->name, key, path,
 		    (unsigned)(st.st_mode & 07777));
 	}

@@ -108,5 +108,5 @@ util_format_size(uint64_t bytes, char *buf, size_t size)
 int
 util_mode_private(unsigned mode)
 {
-	return (mode & 066) == 0;
+	return (mode & 026) == 0;
 }

@@ -21,12 +21,14 @@ void	util_format_size(uint64_t bytes, char *buf, size_t size);
 
 /*
  * The one permission rule for the configuration file and every secret
- * file it names (passwords, tokens, client secrets, private keys): its
- * group and others may neither read nor write it, as msmtp and fetchmail
- * require.  Returns 1 when mode keeps to it.
+ * file it names (passwords, tokens, client secrets, private keys): others
+ * may neither read nor write it and its group may not write it, so at
+ * most 0640 (root:jharvest 0640 for a service's files, as Debian keeps
+ * /etc/ssl/private).  Returns 1 when mode keeps to it.
  */
 int		 util_mode_private(unsigned mode);
-#define UTIL_PRIVATE_FIX "chmod 600 it, or set insecure_permissions = yes " \
-	"in [archive]"
+#define UTIL_PRIVATE_WHY "readable by others or writable by group or others"
+#define UTIL_PRIVATE_FIX "chmod 600 (or 640) it, or set " \
+	"insecure_permissions = yes in [archive]"
 
 #endif

@@ -59,22 +59,29 @@ sed -i 's|^path = .*|&\ninsecure_permissions = yes|' "$C"
 jh -c "$C" fetch
 is "$rc" 69 "insecure_permissions = yes lets it through"
 
+# One rule for the configuration and its secrets: at most 0640.
 conf
+chmod 660 "$C"
+jh -c "$C" fetch
+is "$rc" 78 "a group-writable configuration is refused"
+grep -q "readable by others or writable by group or others (mode 0660): chmod 600 (or 640) it, or set insecure_permissions = yes in \[archive\]" "$T/err"
+ok $? "the error names the mode and where insecure_permissions goes"
 chmod 640 "$C"
 jh -c "$C" fetch
-is "$rc" 78 "a group-readable configuration is refused: one rule for it and its secrets"
-grep -q "readable or writable by group or others (mode 0640): chmod 600 it, or set insecure_permissions = yes in \[archive\]" "$T/err"
-ok $? "the error names the mode and where insecure_permissions goes"
+is "$rc" 69 "a configuration readable by its group only (0640) is accepted"
 
 conf
-chmod 640 "$T/pass"
+chmod 644 "$T/pass"
 jh -c "$C" fetch
-is "$rc" 78 "a group-readable password file is refused"
-grep -q "(mode 0640): chmod 600 it, or set insecure_permissions = yes in \[archive\]" "$T/err"
+is "$rc" 78 "a password file readable by others is refused"
+grep -q "(mode 0644): chmod 600 (or 640) it, or set insecure_permissions = yes in \[archive\]" "$T/err"
 ok $? "the error names the mode and where insecure_permissions goes"
 chmod 620 "$T/pass"
 jh -c "$C" fetch
 is "$rc" 78 "a group-writable password file is refused"
+chmod 640 "$T/pass"
+jh -c "$C" fetch
+is "$rc" 69 "a password file readable by its group only (0640) is accepted"
 chmod 600 "$T/pass"
 
 # Without a configuration file, the paths looked for are named.
