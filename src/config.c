@@ -22,6 +22,7 @@ static const char *const account_keys[] = {
 	"url", "folders", "user", "auth", "password_file",
 	"password_command", "ca_file", "tls_verify", "tls", "delete",
 	"tenant", "self", "timeout", "batch_count", "batch_bytes",
+	"max_response", "session_timeout",
 	"oauth2_provider", "oauth2_tenant", "oauth2_token_command",
 	"oauth2_token_file", "oauth2_token_url", "oauth2_client_id",
 	"oauth2_client_secret_file", "oauth2_certificate",
@@ -566,6 +567,14 @@ config_account_parse(struct config_ctx *c, const char *group,
 	    (unsigned long long)1 << 32, &n)))
 		return rc;
 	a->batch_bytes = (size_t)n;
+	if ((rc = config_number(c, group, "max_response", (size_t)64 << 20,
+	    (unsigned long long)1 << 32, &n)))
+		return rc;
+	a->max_response = (size_t)n;
+	if ((rc = config_number(c, group, "session_timeout", 6 * 3600,
+	    7 * 86400, &n)))
+		return rc;
+	a->session_timeout = (unsigned)n;
 	return JHARVEST_OK;
 }
 

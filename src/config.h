@@ -83,6 +83,9 @@ struct account {
 	unsigned		 timeout;	/* seconds per read, default 60 */
 	size_t			 batch_count;	/* default 200 */
 	size_t			 batch_bytes;	/* default 32 MiB */
+	size_t			 max_response;	/* IMAP, outside literals:
+						   default 64 MiB */
+	unsigned		 session_timeout; /* seconds, default 6 h */
 	struct account_oauth2	 oauth2;	/* auth = xoauth2|oauthbearer */
 };
 

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "imap_guard.h"
 #include "log.h"
 #include "source.h"
 #include "tls.h"
@@ -70,13 +71,15 @@ struct source {
 	char			*where;		/* owned: "imaps://host:port" */
 	mailimap		*imap;		/* owned */
 	struct tls_conn		*conn;		/* owned by the stream driver */
+	struct imap_guard	 guard;		/* ditto; limit 0 until used */
+	long long		 deadline;	/* session_timeout, as time() */
 	int			 uidplus;
 	int			 writable;	/* SELECT, not EXAMINE */
 	int			 in_auth;	/* redact what is sent */
 	int			 broken;	/* the connection is unusable */
 	int			 warned_expunge;
 	enum jh_status		 io_code;	/* why the stream failed */
-	char			 io_why[200];
+	char			 io_why[320];
 	char			 resp[512];	/* imap_resp's "[CODE] text" */
 
 	struct imap_folder	*folders;	/* owned */
@@ -117,21 +120,55 @@ imap_note_io(struct source *s)
 	s->broken = 1;
 }
 
+static struct imap_guard *
+imap_guard_of(struct source *s)
+{
+	if (s->guard.limit == 0)
+		imap_guard_init(&s->guard, s->acct != NULL ?
+		    s->acct->max_response : 0);
+	return &s->guard;
+}
+
+/*
+ * What the server sends reaches libetpan only through the guard, which
+ * bounds it and keeps libetpan 1.9.4's crashing forms away.
+ */
 static ssize_t
 imap_low_read(mailstream_low *low, void *p, size_t n)
 {
 	struct source *s = low->data;
+	struct imap_guard *g = imap_guard_of(s);
+	char buf[IMAP_STREAM_BUF];
+	size_t k;
 	ssize_t r;
 
 	if (s->conn == NULL)
 		return -1;
 	/* -1 at end of stream, never 0: libetpan 1.9.4 spins on 0. */
-	r = tls_read(s->conn, p, n);
-	if (r <= 0) {
-		imap_note_io(s);
-		return -1;
+	while ((k = imap_guard_take(g, p, n)) == 0) {
+		if (s->deadline != 0 && (long long)time(NULL) > s->deadline) {
+			s->io_code = JH_ETEMP;
+			snprintf(s->io_why, sizeof(s->io_why), "the session "
+			    "took longer than session_timeout (%u s)",
+			    s->acct->session_timeout);
+			s->broken = 1;
+			return -1;
+		}
+		r = tls_read(s->conn, buf, sizeof(buf));
+		if (r <= 0) {
+			imap_note_io(s);
+			return -1;
+		}
+		if (imap_guard_feed(g, buf, (size_t)r) == -1) {
+			s->io_code = JH_EUNAVAIL;
+			snprintf(s->io_why, sizeof(s->io_why), "the server "
+			    "sent %s: beyond what jharvest accepts (see "
+			    "max_response in jharvest.conf(5))", g->why);
+			s->broken = 1;
+			return -1;
+		}
 	}
-	return r;
+	return (ssize_t)k;
 }
 
 static ssize_t
@@ -142,6 +179,7 @@ imap_low_write(mailstream_low *low, const void *p, size_t n)
 
 	if (s->conn == NULL)
 		return -1;
+	imap_guard_sent(imap_guard_of(s), p, n);
 	r = tls_write(s->conn, p, n);
 	if (r < 0)
 		imap_note_io(s);
@@ -170,6 +208,9 @@ imap_low_free(mailstream_low *low)
 
 	tls_close(s->conn);
 	s->conn = NULL;
+	if (s->guard.limit != 0)
+		imap_guard_free(&s->guard);
+	memset(&s->guard, 0, sizeof(s->guard));
 	free(low);
 }
 
@@ -1038,6 +1079,8 @@ imap_session(const struct remote_opts *o, struct source **sp,
 	to.verify = a->tls_verify;
 	to.timeout = a->timeout;
 	to.loopback_only = a->tls == TLS_NONE;
+	if (a->session_timeout != 0)
+		s->deadline = (long long)time(NULL) + a->session_timeout;
 	if ((rc = tls_connect(&to, &s->conn, err)) != JHARVEST_OK)
 		goto fail;
 	if (a->tls == TLS_IMPLICIT &&

@@ -164,6 +164,8 @@ for t in $targets; do
 	esac
 	reg=$JH_TESTDATA/fuzz/${t#fuzz_}
 	[ -d "$reg" ] || reg=
+	# libetpan's own crash inputs, which the guard must keep from it.
+	[ $t = fuzz_imap ] && reg="$reg $JH_TESTDATA/fuzz/imap-libetpan"
 	dict=$(dirname "$0")/$t.dict
 	[ -f "$dict" ] && dict="-dict=$dict" || dict=
 	# TARGET.supp: LeakSanitizer suppressions for a library's own leaks.

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* A filter between the server and libetpan: bounds and crash guards. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imap_guard.h"
+
+/* What libetpan's buffers may hold at most besides a literal. */
+#define IMAP_GUARD_LINE_MAX	((size_t)64 << 20)
+
+void
+imap_guard_init(struct imap_guard *g, size_t max_response)
+{
+	memset(g, 0, sizeof(*g));
+	g->max_response = max_response ? max_response : IMAP_GUARD_RESPONSE;
+	g->limit = IMAP_GUARD_SMALL;	/* the greeting */
+	g->start = 1;
+	buf_init(&g->line, IMAP_GUARD_LINE_MAX + 2);
+	buf_init(&g->out, IMAP_GUARD_LINE_MAX + 64);
+}
+
+void
+imap_guard_free(struct imap_guard *g)
+{
+	buf_free(&g->line);
+	buf_free(&g->out);
+}
+
+/* Does the command word at p (n bytes) get the large limit? */
+static int
+imap_guard_large(const char *p, size_t n)
+{
+	static const char *const large[] = {
+		"FETCH", "SEARCH", "EXPUNGE", "STORE", "LIST", "LSUB",
+		"UID FETCH", "UID SEARCH", "UID EXPUNGE", "UID STORE", NULL
+	};
+	size_t i, k;
+
+	for (i = 0; large[i] != NULL; i++) {
+		k = strlen(large[i]);
+		if (n >= k && strncasecmp(p, large[i], k) == 0 &&
+		    (n == k || p[k] == ' ' || p[k] == '\r'))
+			return 1;
+	}
+	return 0;
+}
+
+void
+imap_guard_sent(struct imap_guard *g, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	/* "TAG SP WORD": a new command; anything else continues one. */
+	while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '.'))
+		i++;
+	if (i == 0 || i >= n || p[i] != ' ' || i + 1 >= n ||
+	    !isalpha((unsigned char)p[i + 1]))
+		return;
+	g->used = 0;
+	g->limit = imap_guard_large(p + i + 1, n - i - 1) ? g->max_response :
+	    IMAP_GUARD_SMALL;
+}
+
+static int imap_guard_refuse(struct imap_guard *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+imap_guard_refuse(struct imap_guard *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->why, sizeof(g->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * A status response ("* OK [CODE]", "TAG NO [CODE]"...) whose code has
+ * no text after it: the offset of the ']' to add text after, or 0.
+ */
+static size_t
+imap_guard_bare_code(const char *l, size_t n)
+{
+	static const char *const status[] = {
+		"OK [", "NO [", "BAD [", "BYE [", "PREAUTH [", NULL
+	};
+	size_t i = 0, k, j;
+
+	while (i < n && l[i] != ' ')
+		i++;
+	if (i == 0 || i >= n)
+		return 0;
+	i++;
+	for (k = 0; status[k] != NULL; k++)
+		if (n - i >= strlen(status[k]) &&
+		    strncasecmp(l + i, status[k], strlen(status[k])) == 0)
+			break;
+	if (status[k] == NULL)
+		return 0;
+	j = i + strlen(status[k]);
+	while (j < n && l[j] != ']')
+		j++;
+	if (j >= n)
+		return 0;
+	for (k = j + 1; k < n && l[k] == ' '; k++)
+		;
+	return k == n || l[k] == '\r' || l[k] == '\n' ? j : 0;
+}
+
+/* A literal announced at the end of line l: its size, or -1 for none. */
+static int
+imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
+{
+	size_t e = n, b;
+	uint64_t v = 0;
+
+	if (e > 0 && l[e - 1] == '\n')
+		e--;
+	if (e > 0 && l[e - 1] == '\r')
+		e--;
+	if (e < 3 || l[e - 1] != '}')
+		return -1;
+	b = e - 1;
+	if (b > 0 && l[b - 1] == '+')
+		b--;
+	while (b > 0 && isdigit((unsigned char)l[b - 1]))
+		b--;
+	if (b == 0 || (l[b - 1] != '{' && !(b >= 2 && l[b - 1] == '~' &&
+	    l[b - 2] == '{')) || !isdigit((unsigned char)l[b]))
+		return -1;
+	for (; isdigit((unsigned char)l[b]); b++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(l[b] - '0');
+	}
+	*sizep = v;
+	/* BODY[...] {n}, BINARY[...] {n}, RFC822 {n}: a message. */
+	while (b > 0 && l[b - 1] != ' ')
+		b--;
+	*bodyp = b >= 2 && (l[b - 2] == ']' || l[b - 2] == '>' ||
+	    (b >= 7 && strncasecmp(l + b - 7, "RFC822", 6) == 0));
+	return 0;
+}
+
+/* One line (outside literals, with its LF) into out. */
+static int
+imap_guard_line(struct imap_guard *g, char *l, size_t n)
+{
+	uint64_t size;
+	size_t i, at;
+	int body, r;
+
+	for (i = 0; i < n; i++)
+		if (l[i] == '\0')
+			l[i] = ' ';	/* libetpan reads a NUL as an end */
+	at = g->start ? imap_guard_bare_code(l, n) : 0;
+	if (at != 0) {
+		r = buf_append(&g->out, l, at + 1) == 0 &&
+		    buf_append(&g->out, " (no text)\r\n", 12) == 0 ? 0 : -1;
+	} else
+		r = buf_append(&g->out, l, n);
+	if (r == -1)
+		return imap_guard_refuse(g, "a response line of %zu bytes",
+		    n);
+	if (imap_guard_literal(l, n, &size, &body) == 0) {
+		if (size > (body ? IMAP_GUARD_MESSAGE :
+		    (uint64_t)IMAP_GUARD_LITERAL))
+			return body ? imap_guard_refuse(g, "a message literal "
+			    "of %llu bytes (more than 4 GiB)",
+			    (unsigned long long)size) : imap_guard_refuse(g,
+			    "a literal of %llu bytes that is not a message "
+			    "(more than 1 MiB)", (unsigned long long)size);
+		g->literal = size;
+		g->start = 0;
+	} else
+		g->start = 1;
+	return 0;
+}
+
+int
+imap_guard_feed(struct imap_guard *g, const char *p, size_t n)
+{
+	const char *lf;
+	size_t k;
+
+	while (n > 0) {
+		if (g->literal > 0) {
+			k = g->literal < n ? (size_t)g->literal : n;
+			if (g->out.len - g->outpos == 0) {
+				buf_reset(&g->out);
+				g->outpos = 0;
+			}
+			if (buf_append(&g->out, p, k) == -1)
+				return imap_guard_refuse(g, "%zu bytes "
+				    "unread", g->out.len);
+			g->literal -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		lf = memchr(p, '\n', n);
+		k = lf != NULL ? (size_t)(lf - p) + 1 : n;
+		if ((g->used += k) > g->limit)
+			return imap_guard_refuse(g, "more than %zu bytes of "
+			    "responses to one command", g->limit);
+		if (buf_append(&g->line, p, k) == -1)
+			return imap_guard_refuse(g, "a response line of more "
+			    "than %zu bytes", IMAP_GUARD_LINE_MAX);
+		p += k;
+		n -= k;
+		if (lf == NULL)
+			break;
+		if (g->out.len - g->outpos == 0) {
+			buf_reset(&g->out);
+			g->outpos = 0;
+		}
+		if (imap_guard_line(g, g->line.data, g->line.len) == -1)
+			return -1;
+		buf_reset(&g->line);
+	}
+	return 0;
+}
+
+size_t
+imap_guard_take(struct imap_guard *g, char *p, size_t n)
+{
+	size_t k = g->out.len - g->outpos;
+
+	if (k > n)
+		k = n;
+	memcpy(p, g->out.data + g->outpos, k);
+	g->outpos += k;
+	if (g->outpos == g->out.len) {
+		buf_reset(&g->out);
+		g->outpos = 0;
+	}
+	return k;
+}
