@@ -27,7 +27,7 @@ seed_journal() {
 	return 0
 }
 seed_config() {
-	cp "$JH_SRCDIR/examples/jharvest.conf.sample" "$1/sample"
+	cp "$JH_SRCDIR/examples/jharvest.conf.sample.in" "$1/sample"
 	printf '[archive]\npath = /tmp/a\n\n[account j1]\nurl = imaps://h/INBOX\nuser = u\npassword_file = /p\nfolders = INBOX, Journal\ndelete = yes\n' >"$1/imap"
 	printf '[account p]\nurl = pop3s://h:995\nuser = u\nauth = xoauth2\noauth2_provider = microsoft\noauth2_tenant = t\noauth2_client_id = c\noauth2_client_secret_file = /s\n' >"$1/oauth"
 }
