@@ -388,6 +388,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	char abs[PATH_MAX], hex[HASH_HEXLEN + 1];
 	unsigned char h[HASH_LEN];
 	size_t off, len, from;
+	int noeol = 0;
 
 	*endp = *skipp = 0;
 	free(s->keybuf);
@@ -407,7 +408,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			local_unmap(s);
 			return rc;
 		}
-		if (s->maplen == 0 && !local_is_mbox(s->cur.format)) {
+		if (s->maplen == 0) {
 			*skipp = 1;
 			rc = jh_err_set(err, JH_EDATA, 0,
 			    "%s: empty file, no message in it",
@@ -425,7 +426,20 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 		m->raw = s->map + off;
 		m->len = len;
 		if (s->cur.format == LOCAL_MBOXRD)
-			(void)local_mboxrd_unquote(s, from, off, m);
+			noeol = local_mboxrd_unquote(s, from, off, m);
+		/*
+		 * Nothing between a From_ line and the separator is no
+		 * message but a writer's or a splitter's error: never an
+		 * empty record.  Only export marks an empty original it
+		 * wrote on purpose (jharvest-noeol).
+		 */
+		if (m->len == 0 && !noeol) {
+			*skipp = 1;
+			return jh_err_set(err, JH_EDATA, 0,
+			    "%s: offset %zu: empty message",
+			    strcmp(s->cur.path, "-") == 0 ?
+			    "standard input" : s->cur.path, from);
+		}
 	} else {
 		m->raw = s->map;
 		m->len = s->maplen;
