@@ -114,6 +114,22 @@ is "$("$JHARVEST" split --original "$T/crlf.mbox" | od -An -c | tr -s ' ')" \
     "$(printf 'Subject: crlf\r\n\r\nbody\r\n\r\n' | od -An -c | tr -s ' ')" \
     "CRLF mbox: body\\r\\n\\r\\n before the separator kept"
 
+# A UTF-8 byte order mark before the header: fields read, bytes kept.
+{ printf '\357\273\277'; cat "$ex/01-exchange-report.eml"; } >"$T/bom.eml"
+is "$("$JHARVEST" split --json "$T/bom.eml" | jsonq 'o["kind"], o["sender"], o["message_id"], len(o["recipients"])')" \
+    "$("$JHARVEST" split --json "$ex/01-exchange-report.eml" | jsonq 'o["kind"], o["sender"], o["message_id"], len(o["recipients"])')" \
+    "BOM: the report's fields are read as without it"
+"$JHARVEST" split --original "$T/all.mbox" 2>/dev/null >"$T/want"
+"$JHARVEST" split --original "$T/bom.eml" >"$T/got"
+cmp -s "$T/got" "$T/want"
+ok $? "BOM: the original inside the report is unchanged"
+printf '\357\273\277From: a@example.org\nTo: b@example.org\nSubject: bom\n\nhi\n' >"$T/bomplain.eml"
+jh -a "$T/bom" import "$T/bomplain.eml"
+is "$("$JHARVEST" -a "$T/bom" ls --json | jsonq 'o["sender"], o["subject"]')" \
+    "('a@example.org', 'bom')" "BOM: a plain message's fields are read"
+"$JHARVEST" -a "$T/bom" cat 1 | cmp -s - "$T/bomplain.eml"
+ok $? "BOM: the stored bytes keep the BOM"
+
 # Maildir; a reader renaming new/x to cur/x:2,S is still the same message.
 M="$T/Maildir"
 mkdir -p "$M/cur" "$M/new" "$M/tmp"

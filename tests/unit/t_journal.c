@@ -736,6 +736,68 @@ big_report(void)
 }
 
 /*
+ * A UTF-8 byte order mark before the first header: the fields are read
+ * as without it, and the bytes kept (a whole-input original starts with
+ * the mark; a report's original range moves by its three bytes).
+ */
+static void
+bom(const char *dir)
+{
+	static const char *const files[] = {
+		"always-bcc.eml", "exchange-rcpt-forms.eml", "zimbra.eml"
+	};
+	struct journal *a, *b;
+	struct jh_err err;
+	char *path, *raw, *braw;
+	size_t len, i, k;
+	int ok;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path = xasprintf("%s/journal/%s", dir, files[i]);
+		a = b = NULL;
+		ok = 0;
+		if ((raw = slurp(path, &len)) == NULL)
+			goto next;
+		braw = xmalloc(len + 3);
+		memcpy(braw, "\xef\xbb\xbf", 3);
+		memcpy(braw + 3, raw, len);
+		if (journal_split(raw, len, &opts, &a, &err) != JHARVEST_OK ||
+		    journal_split(braw, len + 3, &opts, &b, &err) !=
+		    JHARVEST_OK) {
+			free(braw);
+			goto next;
+		}
+		ok = a->kind == b->kind && str_eq(a->sender, b->sender) &&
+		    str_eq(a->subject, b->subject) &&
+		    str_eq(a->message_id, b->message_id) &&
+		    a->has_date == b->has_date && a->date == b->date &&
+		    a->nrcpts == b->nrcpts && a->nrcpts > 0 &&
+		    a->nwarnings == b->nwarnings &&
+		    a->has_original == b->has_original;
+		for (k = 0; ok && k < a->nrcpts; k++)
+			ok = str_eq(a->rcpts[k].address, b->rcpts[k].address) &&
+			    a->rcpts[k].field == b->rcpts[k].field;
+		if (ok && a->orig_offset == 0 && a->orig_size == len)
+			ok = b->orig_offset == 0 && b->orig_size == len + 3;
+		else if (ok)
+			ok = b->orig_offset == a->orig_offset + 3 &&
+			    b->orig_size == a->orig_size &&
+			    memcmp(braw + b->orig_offset, raw + a->orig_offset,
+			    a->orig_size) == 0;
+		if (!ok)
+			dump(b, braw);
+		free(braw);
+next:
+		tap_ok(ok, "%s behind a UTF-8 BOM: same fields, BOM kept",
+		    files[i]);
+		journal_free(a);
+		journal_free(b);
+		free(raw);
+		free(path);
+	}
+}
+
+/*
  * journal_add_rcpt on many recipients: order kept, a repeat differing
  * only in ASCII case merged, other fields and redirections kept apart;
  * also after another module filled rcpts itself (the archive's decoder)
@@ -916,6 +978,7 @@ main(int argc, char **argv)
 		run_case(data, &cases[i]);
 	round_trip();
 	many_rcpts();
+	bom(data);
 	every_prefix(data);
 	big_report();
 	if (stat(corpus, &st) == -1) {
