@@ -1280,7 +1280,7 @@ journal_split(const char *raw, size_t len, const struct journal_opts *opts,
 	struct journal_ctx c;
 	struct journal_ent top, inner;
 	struct journal *j;
-	size_t i;
+	size_t i, hstart = 0;
 	int kind;
 
 	*jp = NULL;
@@ -1303,7 +1303,14 @@ journal_split(const char *raw, size_t len, const struct journal_opts *opts,
 		j->has_original = 1;
 		goto done;
 	}
-	journal_ent_parse(&c, &top, 0, len, "text/plain");
+	/*
+	 * A UTF-8 byte order mark (written by some Windows tools) is no
+	 * header byte: parse after it.  It stays in the original, which
+	 * is the whole input or a range that does not include it.
+	 */
+	if (len >= 3 && memcmp(c.raw, "\xef\xbb\xbf", 3) == 0)
+		hstart = 3;
+	journal_ent_parse(&c, &top, hstart, len, "text/plain");
 	if (top.nhdrs == 0) {
 		journal_add_warning(j, "no header block: archived whole as "
 		    "a plain message");

@@ -61,6 +61,17 @@ struct journal {
 
 	struct journal_rcpt	*rcpts;		/* owned array */
 	size_t			 nrcpts;
+	/*
+	 * journal_add_rcpt's bookkeeping (journal_meta.c): the allocated
+	 * length of rcpts and a hash set of its entries.  Code elsewhere may
+	 * fill the rcpts of a new journal or remove entries in place; the set
+	 * notices (by rcpts and nrcpts) and is rebuilt.
+	 */
+	size_t			 rcpts_cap;
+	size_t			*rcpt_set;	/* owned: index + 1, 0 = free */
+	size_t			 rcpt_setcap;	/* slots, a power of two */
+	size_t			 rcpt_setn;	/* rcpts[0..n) are in the set */
+	const struct journal_rcpt *rcpt_setbase; /* rcpts when indexed */
 
 	/*
 	 * The original: a range of the raw input.  When has_original is 0
@@ -113,7 +124,9 @@ struct journal	*journal_new(enum journal_kind kind);
 void		 journal_free(struct journal *j);	/* NULL-safe */
 /* Append a recipient; strings copied; expanded/forwarded may be NULL.
  * A recipient equal (case-insensitively, same field) to one present is
- * not added again; returns 1 when added, 0 when already there. */
+ * not added again; returns 1 when added, 0 when already there.  Order is
+ * kept.  Amortised constant time: a hash set, and rcpts grows
+ * geometrically. */
 int		 journal_add_rcpt(struct journal *j, const char *address,
 		    enum journal_field field, const char *expanded,
 		    const char *forwarded);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Building and freeing struct journal, shared by the parser and archive. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "journal.h"
 #include "xmalloc.h"
@@ -45,6 +45,7 @@ journal_free(struct journal *j)
 		free(j->rcpts[i].forwarded);
 	}
 	free(j->rcpts);
+	free(j->rcpt_set);
 	for (i = 0; i < j->nparts; i++)
 		free(j->parts[i].content_type);
 	free(j->parts);
@@ -60,12 +61,102 @@ journal_free(struct journal *j)
 	free(j);
 }
 
+/* ASCII case folding: the same in every locale, like the C locale's
+ * strcasecmp() that decided equality before. */
+static unsigned char
+journal_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
 static int
 journal_streq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	return strcasecmp(a, b) == 0;
+	while (*a != '\0' && journal_fold((unsigned char)*a) ==
+	    journal_fold((unsigned char)*b)) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+static int
+journal_rcpt_eq(const struct journal_rcpt *r, const char *address,
+    enum journal_field field, const char *expanded, const char *forwarded)
+{
+	return r->field == field && journal_streq(r->address, address) &&
+	    journal_streq(r->expanded, expanded) &&
+	    journal_streq(r->forwarded, forwarded);
+}
+
+/* FNV-1a over the folded string; NULL and "" differ. */
+static uint64_t
+journal_hash_str(uint64_t h, const char *s)
+{
+	h = (h ^ (s == NULL ? 0u : 1u)) * 0x100000001b3ULL;
+	for (; s != NULL && *s != '\0'; s++)
+		h = (h ^ journal_fold((unsigned char)*s)) * 0x100000001b3ULL;
+	return (h ^ 0xffu) * 0x100000001b3ULL;
+}
+
+static uint64_t
+journal_rcpt_hash(const char *address, enum journal_field field,
+    const char *expanded, const char *forwarded)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = (h ^ (unsigned)field) * 0x100000001b3ULL;
+	h = journal_hash_str(h, address);
+	h = journal_hash_str(h, expanded);
+	return journal_hash_str(h, forwarded);
+}
+
+/* Put rcpts[i] into the set, which has a free slot. */
+static void
+journal_set_put(struct journal *j, size_t i)
+{
+	const struct journal_rcpt *r = &j->rcpts[i];
+	size_t mask = j->rcpt_setcap - 1, k;
+
+	k = (size_t)journal_rcpt_hash(r->address, r->field, r->expanded,
+	    r->forwarded) & mask;
+	while (j->rcpt_set[k] != 0)
+		k = (k + 1) & mask;
+	j->rcpt_set[k] = i + 1;
+}
+
+/*
+ * Make the set cover rcpts[0..nrcpts) with room for one more, keeping
+ * it at most half full.  A rcpts array that another module filled or
+ * compacted is indexed again from the start.
+ */
+static void
+journal_set_sync(struct journal *j)
+{
+	size_t need, i;
+
+	if (j->rcpts != j->rcpt_setbase) {
+		/* Filled elsewhere: its length is all we know. */
+		j->rcpts_cap = j->nrcpts;
+		j->rcpt_setn = 0;
+	} else if (j->rcpt_setn > j->nrcpts)
+		j->rcpt_setn = 0;	/* entries removed in place */
+	need = 16;
+	while (need < 2 * (j->nrcpts + 1))
+		need *= 2;
+	if (need > j->rcpt_setcap) {
+		free(j->rcpt_set);
+		j->rcpt_set = xcalloc(need, sizeof(*j->rcpt_set));
+		j->rcpt_setcap = need;
+		j->rcpt_setn = 0;
+	} else if (j->rcpt_setn == 0)
+		memset(j->rcpt_set, 0, j->rcpt_setcap * sizeof(*j->rcpt_set));
+	for (i = j->rcpt_setn; i < j->nrcpts; i++)
+		journal_set_put(j, i);
+	j->rcpt_setn = j->nrcpts;
+	j->rcpt_setbase = j->rcpts;
 }
 
 int
@@ -73,21 +164,31 @@ journal_add_rcpt(struct journal *j, const char *address,
     enum journal_field field, const char *expanded, const char *forwarded)
 {
 	struct journal_rcpt *r;
-	size_t i;
+	size_t mask, k, i;
 
-	for (i = 0; i < j->nrcpts; i++) {
-		r = &j->rcpts[i];
-		if (r->field == field && journal_streq(r->address, address) &&
-		    journal_streq(r->expanded, expanded) &&
-		    journal_streq(r->forwarded, forwarded))
+	journal_set_sync(j);
+	mask = j->rcpt_setcap - 1;
+	k = (size_t)journal_rcpt_hash(address, field, expanded, forwarded) &
+	    mask;
+	for (; j->rcpt_set[k] != 0; k = (k + 1) & mask) {
+		i = j->rcpt_set[k] - 1;
+		if (journal_rcpt_eq(&j->rcpts[i], address, field, expanded,
+		    forwarded))
 			return 0;
 	}
-	j->rcpts = xreallocarray(j->rcpts, j->nrcpts + 1, sizeof(*j->rcpts));
+	if (j->nrcpts == j->rcpts_cap) {
+		j->rcpts_cap = j->rcpts_cap < 8 ? 8 : 2 * j->rcpts_cap;
+		j->rcpts = xreallocarray(j->rcpts, j->rcpts_cap,
+		    sizeof(*j->rcpts));
+		j->rcpt_setbase = j->rcpts;
+	}
 	r = &j->rcpts[j->nrcpts++];
 	r->address = xstrdup(address);
 	r->field = field;
 	r->expanded = xstrdup(expanded);
 	r->forwarded = xstrdup(forwarded);
+	j->rcpt_set[k] = j->nrcpts;
+	j->rcpt_setn = j->nrcpts;
 	return 1;
 }
 

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "hash.h"
 #include "log.h"
+#include "mbox.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -45,6 +46,7 @@ struct source {
 	size_t			 maplen;
 	int			 mapped;	/* 1: munmap, 0: free */
 	size_t			 pos;		/* mbox cursor */
+	int			 cr;		/* mbox lines end in bare CR */
 	char			*keybuf;	/* owned, per message */
 	char			*labelbuf;	/* owned, per message */
 	char			*msgbuf;	/* owned: unquoted mboxrd */
@@ -343,92 +345,39 @@ local_load_next(struct source *s, int *endp, struct jh_err *err)
 		close(fd);
 	}
 	if (rc == JHARVEST_OK && s->cur.format == LOCAL_AUTO)
-		s->cur.format = s->maplen >= 5 &&
-		    memcmp(s->map, "From ", 5) == 0 ? LOCAL_MBOX : LOCAL_EML;
+		s->cur.format = mbox_is_mbox(s->map, s->maplen) ?
+		    LOCAL_MBOX : LOCAL_EML;
+	if (rc == JHARVEST_OK && local_is_mbox(s->cur.format))
+		s->cr = mbox_cr_lines(s->map, s->maplen);
 	return rc;
-}
-
-/* The end of the line starting at p (index after its '\n'). */
-static size_t
-local_eol(const char *map, size_t len, size_t p)
-{
-	const char *nl;
-
-	nl = memchr(map + p, '\n', len - p);
-	return nl == NULL ? len : (size_t)(nl - map) + 1;
-}
-
-/*
- * Next message of an mbox: from after the "From " line at s->pos to
- * the blank line that precedes the next "From " line at a line start.
- * Bytes are not unescaped: what the file holds is what is archived.
- */
-static void
-local_mbox_next(struct source *s, size_t *offp, size_t *lenp, size_t *fromp)
-{
-	const char *m = s->map;
-	size_t len = s->maplen, start, p, end;
-
-	*fromp = s->pos;
-	start = local_eol(m, len, s->pos);
-	for (p = start; p < len; p = local_eol(m, len, p))
-		if (p > start && len - p >= 5 && memcmp(m + p, "From ", 5) == 0 &&
-		    m[p - 1] == '\n' &&
-		    (p - start == 1 || m[p - 2] == '\n' ||
-		    (m[p - 2] == '\r' && p - start >= 3 && m[p - 3] == '\n')))
-			break;
-	end = p;
-	s->pos = p;
-	/* Drop the separating blank line the mbox writer added. */
-	if (end < len || (end - start >= 2 && m[end - 1] == '\n' &&
-	    m[end - 2] == '\n')) {
-		if (end - start >= 2 && m[end - 1] == '\n' && m[end - 2] == '\n')
-			end--;
-		else if (end - start >= 4 && m[end - 1] == '\n' &&
-		    m[end - 2] == '\r' && m[end - 3] == '\n')
-			end -= 2;
-	}
-	*offp = start;
-	*lenp = end - start;
 }
 
 /*
  * Undo `jharvest export --format mbox` (mboxrd): drop one '>' from each
  * line matching ^>+From , and the line ending the exporter added to a
  * message without one, which its From_ line marks with "jharvest-noeol".
- * The result is the exported message byte for byte.
+ * The result is the exported message byte for byte.  Returns 1 when the
+ * From_ line has that mark.
  */
-static void
+static int
 local_mboxrd_unquote(struct source *s, size_t from, size_t off,
     struct source_msg *m)
 {
 	static const char mark[] = " jharvest-noeol";
-	const char *p = m->raw, *fl = s->map + from, *nl;
-	size_t n = m->len, fll = off - from, i, len;
-	char *q;
+	const char *fl = s->map + from;
+	size_t n = m->len, fll = off - from;
+	int noeol;
 
 	while (fll > 0 && (fl[fll - 1] == '\n' || fl[fll - 1] == '\r'))
 		fll--;
-	if (fll >= sizeof(mark) - 1 && memcmp(fl + fll - (sizeof(mark) - 1),
-	    mark, sizeof(mark) - 1) == 0 && n > 0 && p[n - 1] == '\n')
+	noeol = fll >= sizeof(mark) - 1 && memcmp(fl + fll -
+	    (sizeof(mark) - 1), mark, sizeof(mark) - 1) == 0;
+	if (noeol && n > 0 && m->raw[n - 1] == (s->cr ? '\r' : '\n'))
 		n--;
-	s->msgbuf = q = xmalloc(n + 1);
-	while (n > 0) {
-		for (i = 0; i < n && p[i] == '>'; i++)
-			continue;
-		if (i > 0 && n - i >= 5 && memcmp(p + i, "From ", 5) == 0) {
-			p++;
-			n--;
-		}
-		nl = memchr(p, '\n', n);
-		len = nl == NULL ? n : (size_t)(nl - p) + 1;
-		memcpy(q, p, len);
-		q += len;
-		p += len;
-		n -= len;
-	}
+	s->msgbuf = xmalloc(n + 1);
+	m->len = mbox_unquote(m->raw, n, s->cr, s->msgbuf);
 	m->raw = s->msgbuf;
-	m->len = (size_t)(q - s->msgbuf);
+	return noeol;
 }
 
 static enum jh_status
@@ -439,6 +388,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	char abs[PATH_MAX], hex[HASH_HEXLEN + 1];
 	unsigned char h[HASH_LEN];
 	size_t off, len, from;
+	int noeol = 0;
 
 	*endp = *skipp = 0;
 	free(s->keybuf);
@@ -458,7 +408,7 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			local_unmap(s);
 			return rc;
 		}
-		if (s->maplen == 0 && !local_is_mbox(s->cur.format)) {
+		if (s->maplen == 0) {
 			*skipp = 1;
 			rc = jh_err_set(err, JH_EDATA, 0,
 			    "%s: empty file, no message in it",
@@ -471,11 +421,25 @@ local_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 
 	m->key.type = SOURCE_FILE;
 	if (local_is_mbox(s->cur.format)) {
-		local_mbox_next(s, &off, &len, &from);
+		from = s->pos;
+		s->pos = mbox_next(s->map, s->maplen, from, s->cr, &off, &len);
 		m->raw = s->map + off;
 		m->len = len;
 		if (s->cur.format == LOCAL_MBOXRD)
-			local_mboxrd_unquote(s, from, off, m);
+			noeol = local_mboxrd_unquote(s, from, off, m);
+		/*
+		 * Nothing between a From_ line and the separator is no
+		 * message but a writer's or a splitter's error: never an
+		 * empty record.  Only export marks an empty original it
+		 * wrote on purpose (jharvest-noeol).
+		 */
+		if (m->len == 0 && !noeol) {
+			*skipp = 1;
+			return jh_err_set(err, JH_EDATA, 0,
+			    "%s: offset %zu: empty message",
+			    strcmp(s->cur.path, "-") == 0 ?
+			    "standard input" : s->cur.path, from);
+		}
 	} else {
 		m->raw = s->map;
 		m->len = s->maplen;

@@ -66,6 +66,70 @@ jh -a "$B" import "$T/all.mbox"
 is "$(cat "$T/err")" "imported 0, duplicates 4, not reports 1, warnings 0" \
     "mbox import is idempotent"
 
+# The same mbox with CRLF and with bare-CR line ends (old Mac OS files):
+# the same four messages, each with its own line ends, byte for byte.
+for eol in crlf cr; do
+	for f in "$ex"/*.eml; do
+		printf 'From MAILER-DAEMON Mon Nov 23 08:00:00 2026\n'
+		tr -d '\r' <"$f"
+		printf '\n'
+	done | python3 -c '
+import sys
+eol = {"crlf": b"\r\n", "cr": b"\r"}[sys.argv[1]]
+sys.stdout.buffer.write(sys.stdin.buffer.read().replace(b"\n", eol))' "$eol" \
+	    >"$T/all-$eol.mbox"
+	jh -a "$T/b-$eol" import "$T/all-$eol.mbox"
+	is "$rc:$(cat "$T/err")" \
+	    "0:imported 3, duplicates 1, not reports 1, warnings 0" \
+	    "$eol mbox: four messages found"
+	python3 -c '
+import sys
+eol = {"crlf": b"\r\n", "cr": b"\r"}[sys.argv[1]]
+d = open(sys.argv[2], "rb").read().replace(b"\r\n", b"\n")
+sys.stdout.buffer.write(d.replace(b"\n", eol))' "$eol" "$ex/01-exchange-report.eml" \
+	    >"$T/want-$eol.eml"
+	"$JHARVEST" split --original "$T/want-$eol.eml" >"$T/want"
+	"$JHARVEST" split --original "$T/all-$eol.mbox" 2>/dev/null >"$T/got"
+	cmp -s "$T/got" "$T/want" && [ -s "$T/got" ]
+	ok $? "$eol mbox: the first report's original byte for byte"
+	"$JHARVEST" -a "$T/b-$eol" cat "$(sha256sum <"$T/want" | cut -c1-16)" >"$T/got"
+	cmp -s "$T/got" "$T/want"
+	ok $? "$eol mbox: the archive holds it"
+	is "$("$JHARVEST" -a "$T/b-$eol" ls --json | jsonq 'o["original"]["size"]' | grep -c '^0$')" \
+	    0 "$eol mbox: no empty record"
+done
+is "$("$JHARVEST" split --json "$T/all-cr.mbox" 2>/dev/null | jsonq 'o["kind"], o["sender"], len(o["recipients"])')" \
+    "$("$JHARVEST" split --json "$ex/01-exchange-report.eml" | jsonq 'o["kind"], o["sender"], len(o["recipients"])')" \
+    "cr mbox: the report inside is split like the LF one"
+
+# One separator rule for LF and CRLF: a message ending in a blank line
+# keeps it; exactly one blank line before the next From_ line or the end
+# of the file is the separator.
+printf 'From a Mon Nov 23 08:00:00 2026\nSubject: lf\n\nbody\n\n\n' >"$T/lf.mbox"
+printf 'From a Mon Nov 23 08:00:00 2026\r\nSubject: crlf\r\n\r\nbody\r\n\r\n\r\n' >"$T/crlf.mbox"
+is "$("$JHARVEST" split --original "$T/lf.mbox" | od -An -c | tr -s ' ')" \
+    "$(printf 'Subject: lf\n\nbody\n\n' | od -An -c | tr -s ' ')" \
+    "LF mbox: body\\n\\n before the separator kept"
+is "$("$JHARVEST" split --original "$T/crlf.mbox" | od -An -c | tr -s ' ')" \
+    "$(printf 'Subject: crlf\r\n\r\nbody\r\n\r\n' | od -An -c | tr -s ' ')" \
+    "CRLF mbox: body\\r\\n\\r\\n before the separator kept"
+
+# A UTF-8 byte order mark before the header: fields read, bytes kept.
+{ printf '\357\273\277'; cat "$ex/01-exchange-report.eml"; } >"$T/bom.eml"
+is "$("$JHARVEST" split --json "$T/bom.eml" | jsonq 'o["kind"], o["sender"], o["message_id"], len(o["recipients"])')" \
+    "$("$JHARVEST" split --json "$ex/01-exchange-report.eml" | jsonq 'o["kind"], o["sender"], o["message_id"], len(o["recipients"])')" \
+    "BOM: the report's fields are read as without it"
+"$JHARVEST" split --original "$T/all.mbox" 2>/dev/null >"$T/want"
+"$JHARVEST" split --original "$T/bom.eml" >"$T/got"
+cmp -s "$T/got" "$T/want"
+ok $? "BOM: the original inside the report is unchanged"
+printf '\357\273\277From: a@example.org\nTo: b@example.org\nSubject: bom\n\nhi\n' >"$T/bomplain.eml"
+jh -a "$T/bom" import "$T/bomplain.eml"
+is "$("$JHARVEST" -a "$T/bom" ls --json | jsonq 'o["sender"], o["subject"]')" \
+    "('a@example.org', 'bom')" "BOM: a plain message's fields are read"
+"$JHARVEST" -a "$T/bom" cat 1 | cmp -s - "$T/bomplain.eml"
+ok $? "BOM: the stored bytes keep the BOM"
+
 # Maildir; a reader renaming new/x to cur/x:2,S is still the same message.
 M="$T/Maildir"
 mkdir -p "$M/cur" "$M/new" "$M/tmp"

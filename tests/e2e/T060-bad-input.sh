@@ -14,6 +14,27 @@ is "$rc" 65 "empty file: exit 65"
 grep -q "empty.eml: empty file" "$T/err"
 ok $? "empty file: the error names the file"
 
+# An mbox message with no bytes (From_ line, then only the separator), in
+# every line ending: an error naming the file and offset, never an empty
+# record; the other messages are imported.
+for eol in lf crlf cr; do
+	case $eol in lf) e='\n' ;; crlf) e='\r\n' ;; cr) e='\r' ;; esac
+	printf "From a Mon Nov 23 08:00:00 2026${e}${e}From b Mon Nov 23 08:00:00 2026${e}Subject: $eol${e}${e}hi${e}" \
+	    >"$T/empty-$eol.mbox"
+	jh -a "$T/em-$eol" import "$T/empty-$eol.mbox"
+	is "$rc" 65 "$eol mbox with an empty message: exit 65"
+	grep -q "empty-$eol.mbox: offset 0: empty message" "$T/err"
+	ok $? "$eol mbox: the error names the file and offset"
+	is "$("$JHARVEST" -a "$T/em-$eol" ls --json | jsonq 'o["subject"], o["original"]["size"]')" \
+	    "('$eol', $(printf "Subject: $eol${e}${e}hi${e}" | wc -c | tr -d ' '))" \
+	    "$eol mbox: the other message imported, no empty record"
+	jh split "$T/empty-$eol.mbox"
+	is "$rc" 65 "$eol mbox: split of an empty first message exits 65"
+done
+: >"$T/empty.mbox"
+jh -a "$A" import --format mbox "$T/empty.mbox"
+is "$rc" 65 "empty file read as mbox: exit 65"
+
 # Truncated report: cut in the middle of the original.
 head -c 900 "$ex/01-exchange-report.eml" >"$T/trunc.eml"
 # Report whose Content-Type lost its boundary parameter.

@@ -735,6 +735,174 @@ big_report(void)
 	buf_free(&o);
 }
 
+/*
+ * A UTF-8 byte order mark before the first header: the fields are read
+ * as without it, and the bytes kept (a whole-input original starts with
+ * the mark; a report's original range moves by its three bytes).
+ */
+static void
+bom(const char *dir)
+{
+	static const char *const files[] = {
+		"always-bcc.eml", "exchange-rcpt-forms.eml", "zimbra.eml"
+	};
+	struct journal *a, *b;
+	struct jh_err err;
+	char *path, *raw, *braw;
+	size_t len, i, k;
+	int ok;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path = xasprintf("%s/journal/%s", dir, files[i]);
+		a = b = NULL;
+		ok = 0;
+		if ((raw = slurp(path, &len)) == NULL)
+			goto next;
+		braw = xmalloc(len + 3);
+		memcpy(braw, "\xef\xbb\xbf", 3);
+		memcpy(braw + 3, raw, len);
+		if (journal_split(raw, len, &opts, &a, &err) != JHARVEST_OK ||
+		    journal_split(braw, len + 3, &opts, &b, &err) !=
+		    JHARVEST_OK) {
+			free(braw);
+			goto next;
+		}
+		ok = a->kind == b->kind && str_eq(a->sender, b->sender) &&
+		    str_eq(a->subject, b->subject) &&
+		    str_eq(a->message_id, b->message_id) &&
+		    a->has_date == b->has_date && a->date == b->date &&
+		    a->nrcpts == b->nrcpts && a->nrcpts > 0 &&
+		    a->nwarnings == b->nwarnings &&
+		    a->has_original == b->has_original;
+		for (k = 0; ok && k < a->nrcpts; k++)
+			ok = str_eq(a->rcpts[k].address, b->rcpts[k].address) &&
+			    a->rcpts[k].field == b->rcpts[k].field;
+		if (ok && a->orig_offset == 0 && a->orig_size == len)
+			ok = b->orig_offset == 0 && b->orig_size == len + 3;
+		else if (ok)
+			ok = b->orig_offset == a->orig_offset + 3 &&
+			    b->orig_size == a->orig_size &&
+			    memcmp(braw + b->orig_offset, raw + a->orig_offset,
+			    a->orig_size) == 0;
+		if (!ok)
+			dump(b, braw);
+		free(braw);
+next:
+		tap_ok(ok, "%s behind a UTF-8 BOM: same fields, BOM kept",
+		    files[i]);
+		journal_free(a);
+		journal_free(b);
+		free(raw);
+		free(path);
+	}
+}
+
+/*
+ * journal_add_rcpt on many recipients: order kept, a repeat differing
+ * only in ASCII case merged, other fields and redirections kept apart;
+ * also after another module filled rcpts itself (the archive's decoder)
+ * or removed entries in place (harvest dropping header recipients).
+ * Timings are in bench/recipients, not here.
+ */
+static void
+many_rcpts(void)
+{
+	enum { N = 20000 };
+	struct journal *j;
+	char a[64], b[64];
+	size_t i, bad = 0, w;
+	int added;
+
+	j = journal_new(JOURNAL_EXCHANGE);
+	for (i = 0; i < N; i++) {
+		snprintf(a, sizeof(a), "user%zu@Example.com", i);
+		if (journal_add_rcpt(j, a, JOURNAL_RECIPIENT, NULL, NULL) != 1)
+			bad++;
+	}
+	for (i = 0; i < N; i += 7) {
+		snprintf(a, sizeof(a), "USER%zu@EXAMPLE.COM", i);
+		if (journal_add_rcpt(j, a, JOURNAL_RECIPIENT, NULL, NULL) != 0)
+			bad++;
+	}
+	tap_ok(bad == 0 && j->nrcpts == N, "%d recipients: case repeats "
+	    "merged (%zu wrong, %zu kept)", N, bad, j->nrcpts);
+	for (i = 0, bad = 0; i < N; i++) {
+		snprintf(a, sizeof(a), "user%zu@Example.com", i);
+		if (strcmp(j->rcpts[i].address, a) != 0 ||
+		    j->rcpts[i].field != JOURNAL_RECIPIENT)
+			bad++;
+	}
+	tap_ok(bad == 0, "%d recipients: order and spelling of the first "
+	    "kept", N);
+
+	/* The same address in another field or with a redirection is new. */
+	bad = 0;
+	bad += journal_add_rcpt(j, "user5@example.com", JOURNAL_BCC, NULL,
+	    NULL) != 1;
+	bad += journal_add_rcpt(j, "user5@example.com", JOURNAL_BCC,
+	    "dl@example.com", NULL) != 1;
+	bad += journal_add_rcpt(j, "user5@example.com", JOURNAL_BCC, NULL,
+	    "dl@example.com") != 1;
+	bad += journal_add_rcpt(j, "user5@example.com", JOURNAL_BCC, "",
+	    NULL) != 1;
+	bad += journal_add_rcpt(j, "USER5@example.com", JOURNAL_BCC,
+	    "DL@example.com", NULL) != 0;
+	bad += journal_add_rcpt(j, "user5@example.com", JOURNAL_BCC, NULL,
+	    "dl@EXAMPLE.com") != 0;
+	/* Non-ASCII bytes are compared as they are. */
+	bad += journal_add_rcpt(j, "\xc3\xa9@example.com", JOURNAL_TO, NULL,
+	    NULL) != 1;
+	bad += journal_add_rcpt(j, "\xc3\x89@example.com", JOURNAL_TO, NULL,
+	    NULL) != 1;
+	tap_ok(bad == 0 && j->nrcpts == N + 6, "field, Expanded and "
+	    "Forwarded tell recipients apart (%zu wrong)", bad);
+
+	/* Remove every other entry in place, as harvest does. */
+	for (i = w = 0; i < j->nrcpts; i++) {
+		if (i % 2 == 1) {
+			free(j->rcpts[i].address);
+			free(j->rcpts[i].expanded);
+			free(j->rcpts[i].forwarded);
+		} else
+			j->rcpts[w++] = j->rcpts[i];
+	}
+	j->nrcpts = w;
+	bad = 0;
+	for (i = 0; i < 2000; i++) {
+		snprintf(a, sizeof(a), "USER%zu@example.COM", i);
+		added = journal_add_rcpt(j, a, JOURNAL_RECIPIENT, NULL, NULL);
+		if (added != (int)(i % 2))
+			bad++;
+	}
+	tap_ok(bad == 0 && j->nrcpts == w + 1000, "after removal in place: "
+	    "removed ones added again, kept ones merged (%zu wrong)", bad);
+	journal_free(j);
+
+	/* rcpts filled by hand, as archive_record.c decodes a record. */
+	j = journal_new(JOURNAL_EXCHANGE);
+	j->rcpts = xcalloc(3, sizeof(*j->rcpts));
+	for (i = 0; i < 3; i++) {
+		snprintf(b, sizeof(b), "r%zu@example.com", i);
+		j->rcpts[j->nrcpts].address = xstrdup(b);
+		j->rcpts[j->nrcpts].field = JOURNAL_TO;
+		j->nrcpts++;
+	}
+	bad = 0;
+	bad += journal_add_rcpt(j, "R1@example.com", JOURNAL_TO, NULL,
+	    NULL) != 0;
+	for (i = 3; i < 1000; i++) {
+		snprintf(b, sizeof(b), "r%zu@example.com", i);
+		bad += journal_add_rcpt(j, b, JOURNAL_TO, NULL, NULL) != 1;
+	}
+	bad += journal_add_rcpt(j, "r999@EXAMPLE.com", JOURNAL_TO, NULL,
+	    NULL) != 0;
+	bad += j->nrcpts != 1000 || strcmp(j->rcpts[2].address,
+	    "r2@example.com") != 0;
+	tap_ok(bad == 0, "rcpts filled by another module: merged and grown "
+	    "(%zu wrong)", bad);
+	journal_free(j);
+}
+
 /* Cut a report at every length: never a crash, always a sane range. */
 static void
 every_prefix(const char *dir)
@@ -818,6 +986,8 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(data, &cases[i]);
 	round_trip();
+	many_rcpts();
+	bom(data);
 	every_prefix(data);
 	big_report();
 	if (stat(corpus, &st) == -1 && require_corpus()) {
