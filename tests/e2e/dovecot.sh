@@ -138,6 +138,10 @@ dovecot_start() {
 	    "(Debian packages dovecot-imapd dovecot-pop3d)"
 	command -v python3 >/dev/null || _dovecot_fail "python3 not installed"
 	command -v openssl >/dev/null || _dovecot_fail "openssl not installed"
+	# dovecot_kill_all and _dovecot_alive: without them a killed
+	# server's sessions go on, and a test of the kill proves nothing.
+	command -v pkill >/dev/null && command -v ps >/dev/null ||
+	    _dovecot_fail "pkill and ps not installed (Debian package procps)"
 	ver=$("$DOVECOT_BIN" --version 2>/dev/null | cut -d' ' -f1)
 	DOVECOT_VERSION=$ver
 	case $ver in
