@@ -233,6 +233,8 @@ imap_guard_take(struct imap_guard *g, char *p, size_t n)
 
 	if (k > n)
 		k = n;
+	if (k == 0)
+		return 0;
 	memcpy(p, g->out.data + g->outpos, k);
 	g->outpos += k;
 	if (g->outpos == g->out.len) {
