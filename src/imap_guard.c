@@ -87,22 +87,27 @@ static size_t
 imap_guard_bare_code(const char *l, size_t n)
 {
 	static const char *const status[] = {
-		"OK [", "NO [", "BAD [", "BYE [", "PREAUTH [", NULL
+		"OK", "NO", "BAD", "BYE", "PREAUTH", NULL
 	};
-	size_t i = 0, k, j;
+	size_t i = 0, k, j, w;
 
+	/* The tag, then the status word: spaces between taken loosely. */
 	while (i < n && l[i] != ' ')
 		i++;
-	if (i == 0 || i >= n)
-		return 0;
-	i++;
-	for (k = 0; status[k] != NULL; k++)
-		if (n - i >= strlen(status[k]) &&
-		    strncasecmp(l + i, status[k], strlen(status[k])) == 0)
+	while (i < n && l[i] == ' ')
+		i++;
+	for (k = 0; status[k] != NULL; k++) {
+		w = strlen(status[k]);
+		if (n - i > w && strncasecmp(l + i, status[k], w) == 0 &&
+		    (l[i + w] == ' ' || l[i + w] == '['))
 			break;
+	}
 	if (status[k] == NULL)
 		return 0;
-	j = i + strlen(status[k]);
+	for (j = i + strlen(status[k]); j < n && l[j] == ' '; j++)
+		;
+	if (j >= n || l[j] != '[')
+		return 0;
 	while (j < n && l[j] != ']')
 		j++;
 	if (j >= n)
@@ -152,12 +157,14 @@ static int
 imap_guard_line(struct imap_guard *g, char *l, size_t n)
 {
 	uint64_t size;
-	size_t i, at;
+	size_t i, o, at;
 	int body, r;
 
-	for (i = 0; i < n; i++)
-		if (l[i] == '\0')
-			l[i] = ' ';	/* libetpan reads a NUL as an end */
+	/* libetpan reads a NUL as an end: outside literals there is none. */
+	for (i = o = 0; i < n; i++)
+		if (l[i] != '\0')
+			l[o++] = l[i];
+	n = o;
 	at = g->start ? imap_guard_bare_code(l, n) : 0;
 	if (at != 0) {
 		r = buf_append(&g->out, l, at + 1) == 0 &&

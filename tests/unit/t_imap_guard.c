@@ -51,8 +51,12 @@ static const struct {
 	{ S("* 1 FETCH (BODY[] {3}\r\na\0b)\r\n"),
 	  S("* 1 FETCH (BODY[] {3}\r\na\0b)\r\n"),
 	  "a NUL inside a literal is kept" },
-	{ S("* FLAGS (a\0b)\r\n"), S("* FLAGS (a b)\r\n"),
-	  "a NUL outside a literal becomes a space" },
+	{ S("* FLAGS (a\0b)\r\n"), S("* FLAGS (ab)\r\n"),
+	  "a NUL outside a literal is dropped" },
+	{ S("1\0\0\0 OK [PARSE]\r\n"), S("1 OK [PARSE] (no text)\r\n"),
+	  "NULs in the tag, then a code without text" },
+	{ S("1   ok[ALERT]  \n"), S("1   ok[ALERT] (no text)\r\n"),
+	  "loose spacing and case" },
 };
 
 int
