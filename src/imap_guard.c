@@ -83,8 +83,12 @@ imap_guard_refuse(struct imap_guard *g, const char *fmt, ...)
  * A status response ("* OK [CODE]", "TAG NO [CODE]"...) whose code has
  * no text after it: the offset of the ']' to add text after, or 0.
  */
+/*
+ * Where the response code of status response l starts ('['), or 0 for
+ * none.
+ */
 static size_t
-imap_guard_bare_code(const char *l, size_t n)
+imap_guard_code(const char *l, size_t n)
 {
 	static const char *const status[] = {
 		"OK", "NO", "BAD", "BYE", "PREAUTH", NULL
@@ -106,7 +110,37 @@ imap_guard_bare_code(const char *l, size_t n)
 		return 0;
 	for (j = i + strlen(status[k]); j < n && l[j] == ' '; j++)
 		;
-	if (j >= n || l[j] != '[')
+	return j < n && l[j] == '[' ? j : 0;
+}
+
+/*
+ * The greeting: libetpan 1.9.4 crashes on a PERMANENTFLAGS or
+ * BADCHARSET list there, and no server needs a code in it but
+ * CAPABILITY.  Any other is dropped, with what follows up to its ']'.
+ */
+static size_t
+imap_guard_greeting(char *l, size_t n)
+{
+	size_t at = imap_guard_code(l, n), e;
+
+	if (at == 0 || (n - at > 11 && strncasecmp(l + at, "[CAPABILITY ",
+	    12) == 0))
+		return n;
+	for (e = at; e < n && l[e] != ']' && l[e] != '\r' && l[e] != '\n';
+	    e++)
+		;
+	if (e < n && l[e] == ']')
+		e++;
+	memmove(l + at, l + e, n - e);
+	return n - (e - at);
+}
+
+static size_t
+imap_guard_bare_code(const char *l, size_t n)
+{
+	size_t j = imap_guard_code(l, n), k;
+
+	if (j == 0)
 		return 0;
 	while (j < n && l[j] != ']')
 		j++;
@@ -165,6 +199,10 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 		if (l[i] != '\0')
 			l[o++] = l[i];
 	n = o;
+	if (!g->greeted) {
+		n = imap_guard_greeting(l, n);
+		g->greeted = 1;
+	}
 	at = g->start ? imap_guard_bare_code(l, n) : 0;
 	if (at != 0) {
 		r = buf_append(&g->out, l, at + 1) == 0 &&

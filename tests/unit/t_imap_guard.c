@@ -37,8 +37,12 @@ static const struct {
 	size_t		 wantlen;
 	const char	*what;
 } cases[] = {
-	{ S("* OK [ALERT]\r\n"), S("* OK [ALERT] (no text)\r\n"),
-	  "[ALERT] without text gets one" },
+	{ S("* OK [PERMANENTFLAGS (a)] hi\r\n* OK [ALERT]\r\n"),
+	  S("* OK  hi\r\n* OK [ALERT] (no text)\r\n"),
+	  "[ALERT] without text gets one; the greeting keeps no code" },
+	{ S("* OK [CAPABILITY IMAP4rev1] hi\r\n"),
+	  S("* OK [CAPABILITY IMAP4rev1] hi\r\n"),
+	  "... but CAPABILITY" },
 	{ S("* OK [PARSE] \0\r\n"), S("* OK [PARSE] (no text)\r\n"),
 	  "a NUL ends no text" },
 	{ S("1 NO [INUSE]\r\n"), S("1 NO [INUSE] (no text)\r\n"),
@@ -70,6 +74,8 @@ main(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		for (step = 1; step <= 4096; step *= 64) {
 			imap_guard_init(&g, 0);
+			/* The first two cases start with the greeting. */
+			g.greeted = i >= 2;
 			out = run(&g, cases[i].in, cases[i].len, step, &n);
 			tap_ok(out != NULL && n == cases[i].wantlen &&
 			    memcmp(out, cases[i].want, n) == 0,
