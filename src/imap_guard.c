@@ -18,7 +18,6 @@ imap_guard_init(struct imap_guard *g, size_t max_response)
 	memset(g, 0, sizeof(*g));
 	g->max_response = max_response ? max_response : IMAP_GUARD_RESPONSE;
 	g->limit = IMAP_GUARD_SMALL;	/* the greeting */
-	g->start = 1;
 	buf_init(&g->line, IMAP_GUARD_LINE_MAX + 2);
 	buf_init(&g->out, IMAP_GUARD_LINE_MAX + 64);
 }
@@ -203,7 +202,11 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 		n = imap_guard_greeting(l, n);
 		g->greeted = 1;
 	}
-	at = g->start ? imap_guard_bare_code(l, n) : 0;
+	/*
+	 * Every line, also one after a literal: libetpan may not read a
+	 * literal where the guard does (a "{0}" ending a greeting's text).
+	 */
+	at = imap_guard_bare_code(l, n);
 	if (at != 0) {
 		r = buf_append(&g->out, l, at + 1) == 0 &&
 		    buf_append(&g->out, " (no text)\r\n", 12) == 0 ? 0 : -1;
@@ -221,9 +224,7 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 			    "a literal of %llu bytes that is not a message "
 			    "(more than 1 MiB)", (unsigned long long)size);
 		g->literal = size;
-		g->start = 0;
-	} else
-		g->start = 1;
+	}
 	return 0;
 }
 

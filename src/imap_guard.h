@@ -27,7 +27,6 @@ struct imap_guard {
 	size_t		 limit;		/* for the command in progress */
 	size_t		 used;		/* its bytes outside literals */
 	uint64_t	 literal;	/* literal bytes still to pass on */
-	int		 start;		/* the next line starts a response */
 	int		 greeted;	/* the greeting has passed */
 	struct buf	 line;		/* a line not yet ended */
 	struct buf	 out;		/* what libetpan may read */
