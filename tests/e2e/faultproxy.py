@@ -48,9 +48,8 @@
 # an empty one or 0: no hold); after B bytes from the server the proxy
 # stops forwarding in both directions, logs "faultproxy: conn N: hold
 # after B bytes" and keeps the connection open until the client closes.
-# The chosen port
-# is written to PORTFILE; each connection is logged on stderr as
-# "faultproxy: conn N", when it is accepted.
+# The chosen port is written to PORTFILE; each connection is logged on
+# stderr as "faultproxy: conn N", when it is accepted.
 import os, random, re, socket, sys, threading, time
 
 args = sys.argv[1:]
