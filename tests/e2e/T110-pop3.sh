@@ -248,11 +248,8 @@ for mode in nouidl drop; do
 	rm -f "$T/port"
 	python3 "$T/fake.py" $mode "$T/port" &
 	fake=$!
-	i=0
-	while [ ! -f "$T/port" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 60 test -s "$T/port" ||
+	    { echo "Bail out! the fake server did not start"; exit 1; }
 	conf f1 "pop3://127.0.0.1:$(cat "$T/port")" "$U" "$T/pass" \
 	    "$DOVECOT_CA" no "tls = none"
 	jh -c "$T/conf" fetch

@@ -104,9 +104,9 @@ ls = socket.socket()
 ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 ls.bind(("127.0.0.1", int(sys.argv[1])))
 ls.listen(4)
-ls.settimeout(20)
+ls.settimeout(120)
 def serve(c):
-    c.settimeout(20)
+    c.settimeout(120)
     c.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no tls here\r\n")
     for line in c.makefile("rb"):
         tag, cmd = (line.split(b" ") + [b""])[:2]
@@ -136,7 +136,7 @@ EOF
 fake=$!
 python3 -c '
 import socket, sys, time
-for _ in range(100):
+for _ in range(1200):
     try:
         socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
         break

@@ -10,6 +10,10 @@
 # A run that ends by itself must exit with a sysexits code and say when a
 # deletion failed.  Then one clean run: every message that was on the
 # server is archived exactly once, and none is left.
+# The moments are points of the sessions, not times: the proxies hold a
+# run's connections after a random number of bytes from the server, and
+# the test kills the run once one is held, however fast or loaded the
+# machine is (and under valgrind as well).
 # JH_KILLS=N changes the number of kills, JH_SEED=S the random moments and
 # faults (both printed, so that a failure can be rerun).
 . "$(dirname "$0")/lib.sh"
@@ -19,17 +23,11 @@ gen="python3 $(dirname "$0")/gen.py"
 proxy="python3 $(dirname "$0")/faultproxy.py"
 KILLS=${JH_KILLS:-200}
 SEED=${JH_SEED:-141}
-# make check VALGRIND=1: jharvest under memcheck takes about a second to
-# start and runs many times slower, so every kill at the native moments
-# lands in valgrind's start-up, before the login, and no deletion ever
-# fails.  Stretch the moments by SCALE (JH_KILL_SCALE) there.
-SCALE=1
-[ -z "${JHARVEST_VALGRIND_BIN:-}" ] || SCALE=${JH_KILL_SCALE:-10}
 # The share of deletion commands that fail: IMAP sends one STORE and one
 # EXPUNGE per batch, POP3 one DELE per message.
 RATE_IMAP=0.06
 RATE_POP3=0.01
-echo "# JH_KILLS=$KILLS JH_SEED=$SEED (moments x$SCALE)"
+echo "# JH_KILLS=$KILLS JH_SEED=$SEED"
 dovecot_start
 U=journal@example.com
 U2=journal2@example.com
@@ -81,21 +79,17 @@ is "$(on_server)" $seeded \
     "$seeded messages seeded in two IMAP folders and a POP3 box"
 
 # One proxy for IMAP, one for POP3, both in plaintext so that they can
-# read the commands; each draws its faults from its own seeded generator.
-$proxy "$T/port.imap" "$DOVECOT_IMAP_PORT" refuse \
+# read the commands; each draws its faults from its own seeded generator,
+# and holds each connection at the moment of the run (hold.imap,
+# hold.pop3).
+$proxy "$T/port.imap" "$DOVECOT_IMAP_PORT" refuse --hold-at "$T/hold.imap" \
     --rate $RATE_IMAP --seed "$SEED" 2>"$T/proxy.imap.log" &
 ppid1=$!
-$proxy "$T/port.pop3" "$DOVECOT_POP3_PORT" refuse \
+$proxy "$T/port.pop3" "$DOVECOT_POP3_PORT" refuse --hold-at "$T/hold.pop3" \
     --rate $RATE_POP3 --seed "$((SEED + 1))" 2>"$T/proxy.pop3.log" &
 ppid2=$!
 trap 'kill $ppid1 $ppid2 2>/dev/null; _dovecot_cleanup' EXIT
-i=0
-while { [ ! -f "$T/port.imap" ] || [ ! -f "$T/port.pop3" ]; } &&
-    [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -f "$T/port.imap" ] && [ -f "$T/port.pop3" ] ||
+wait_until 60 test -s "$T/port.imap" && wait_until 60 test -s "$T/port.pop3" ||
     { echo "Bail out! faultproxy.py did not start"; exit 1; }
 
 printf '%s\n' "$DOVECOT_PASSWORD" >"$T/pass"
@@ -125,7 +119,7 @@ user = $U
 password_file = $T/pass
 ca_file = $DOVECOT_CA
 delete = yes
-timeout = 10
+timeout = 120
 batch_count = $1
 
 [account p1]
@@ -135,7 +129,7 @@ user = $U2
 password_file = $T/pass
 ca_file = $DOVECOT_CA
 delete = yes
-timeout = 10
+timeout = 120
 batch_count = $1
 EOC
 	chmod 600 "$T/conf"
@@ -156,24 +150,44 @@ met() {
 	END { print c + 0 }' "$1"
 }
 
+# held LOG FIRST: a connection FIRST or later is held.
+held() {
+	awk -v first="$2" '
+	$1 == "faultproxy:" && $2 == "conn" && $4 == "hold" {
+		n = $3; sub(":", "", n)
+		if (n + 0 >= first) f = 1
+	}
+	END { exit !f }' "$1"
+}
+# settled PID: the run has ended, or one of its connections is held.
+settled() {
+	! _dovecot_alive "$1" || held "$T/proxy.imap.log" "$c1" ||
+	    held "$T/proxy.pop3.log" "$c2"
+}
+
 # The plan from a seeded generator, so that a failure can be rerun: each
-# run's kill moment (mostly within 0.2 s: the logins, scans, commits and
-# deletions of the first batches), batch_count and account order.  Runs
-# that end before their kill do not count.
+# run's kill moment on each server, in bytes from it (mostly within the
+# first 60 kB: the logins, scans, commits and deletions of the first
+# batches), batch_count and account order.  The run is killed at the
+# first of its two moments that it reaches.  Runs that end before do not
+# count.
 python3 -c '
 import random, sys
 r = random.Random(int(sys.argv[1]))
+def moment():
+    if r.random() < 0.94:
+        return r.uniform(200, 60000)
+    return r.uniform(60000, 400000)
 for _ in range(int(sys.argv[2]) * 4 + 20):
-    d = r.uniform(0.01, 0.2) if r.random() < 0.94 else r.uniform(0.2, 1.0)
     order = r.choice(("j1 p1", "p1 j1"))
-    print("%.3f %d %s" % (d * float(sys.argv[3]), r.choice((1, 2, 3, 5)),
+    print("%d %d %d %s" % (moment(), moment(), r.choice((1, 2, 3, 5)),
         order))
-' "$SEED" "$KILLS" "$SCALE" >"$T/plan"
+' "$SEED" "$KILLS" >"$T/plan"
 kills=0 runs=0
 : >"$T/runs.err"
 : >"$T/wrong"
 : >"$T/ended"
-while read -r d b a1 a2; do
+while read -r hi hp b a1 a2; do
 	[ $kills -lt "$KILLS" ] || break
 	runs=$((runs + 1))
 	# More reports arrive when the mailboxes run low, so that every
@@ -185,11 +199,15 @@ while read -r d b a1 a2; do
 		arrive "$U2" INBOX 100
 	fi
 	conf "$b"
+	echo "$hi" >"$T/hold.imap"
+	echo "$hp" >"$T/hold.pop3"
 	c1=$(($(conns "$T/proxy.imap.log") + 1))
 	c2=$(($(conns "$T/proxy.pop3.log") + 1))
 	"$JHARVEST" -c "$T/conf" fetch "$a1" "$a2" >/dev/null 2>"$T/run.err" &
 	pid=$!
-	sleep "$d"
+	wait_until 60 settled $pid ||
+	    echo "run $runs: neither held (imap $hi, pop3 $hp bytes) nor" \
+	    "ended in 60 s" >>"$T/wrong"
 	kill -KILL $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	st=$?
@@ -224,6 +242,7 @@ while read -r d b a1 a2; do
 done <"$T/plan"
 kill $ppid1 $ppid2 2>/dev/null
 wait $ppid1 $ppid2 2>/dev/null
+rm -f "$T/hold.imap" "$T/hold.pop3"
 left=$(on_server)
 inj=$(($(met "$T/proxy.imap.log" 0) + $(met "$T/proxy.pop3.log" 0)))
 quit=$(grep -c 'injected err: QUIT' "$T/proxy.pop3.log")
@@ -279,11 +298,8 @@ rm -f "$T/port.imap"
 $proxy "$T/port.imap" "$DOVECOT_IMAP_PORT" refuse --rate 1 \
     --actions inuse --times 1 2>"$T/proxy.inuse.log" &
 ppid1=$!
-i=0
-while [ ! -f "$T/port.imap" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_until 60 test -s "$T/port.imap" ||
+    { echo "Bail out! faultproxy.py did not start"; exit 1; }
 dovecot_seed "$U" INBOX "$T"/in/0000[0-2].eml
 ARCHIVE=$T/archive.inuse conf 5
 jh -c "$T/conf" fetch j1

@@ -28,14 +28,7 @@ S=$T/state
 mkdir -p "$S"
 
 # Background helpers write their port to a file: wait for it.
-waitfile() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -s "$1" ]
-}
+waitfile() { wait_until 60 test -s "$1"; }
 
 # The token endpoint, on the test server certificate (localhost).
 python3 "$ts" serve "$S" "$DOVECOT_DIR/server.pem" "$DOVECOT_DIR/server.key" \
@@ -293,15 +286,17 @@ run token --fresh m
 is "$rc" 69 "an untrusted token endpoint certificate exits 69"
 
 # 9. The token expires in the middle of a fetch.  The endpoint claims an
-# hour but the first JWT lives 2 s; the first connection (through a proxy)
-# stalls after 300 kB and is cut 2 s later.  The retry's cached token is
-# refused by Dovecot (expired): jharvest gets a new one and resumes from
-# the last committed message.
+# hour but the first JWT lives 15 s, ample for the login even on a loaded
+# machine; the first connection (through a proxy) stalls after 300 kB and
+# is cut 16 s later, when that JWT has expired whatever the machine's
+# speed (it was issued before the connection).  The retry's cached token
+# is refused by Dovecot (expired): jharvest gets a new one and resumes
+# from the last committed message.
 dovecot_seed "$U" INBOX "$T"/in/000[4-9]*.eml "$T"/in/001*.eml \
     "$T"/in/002[0-5]*.eml
 rm -f "$T/archive/oauth2-m.cache"
-server ok 2 3600 1
-python3 "$ts" proxy "$T/proxyport" "$DOVECOT_IMAPS_PORT" 300000 2 &
+server ok 15 3600 1
+python3 "$ts" proxy "$T/proxyport" "$DOVECOT_IMAPS_PORT" 300000 16 &
 pids="$pids $!"
 waitfile "$T/proxyport"
 conf "imaps://localhost:$(cat "$T/proxyport")" xoauth2 "$ep" \

@@ -156,12 +156,18 @@ is "$rc" 0 "a format 1 dump loads"
 jh -a "$T/v1a" verify
 is "$rc" 0 "... and verifies"
 
-# A hot copy: dump while an import is writing.
+# A hot copy: dump while an import is writing (once its first batch is
+# in, or after it, on a machine too slow to catch it at work).
 $gen files "$T/many" 1500 3000
 "$JHARVEST" -q -a "$T/hot" import "$JH_TESTDATA/journal" 2>/dev/null
+base=$("$JHARVEST" -a "$T/hot" ls | wc -l)
 "$JHARVEST" -q -a "$T/hot" import "$T/many" 2>/dev/null &
 pid=$!
-sleep 0.3
+grown() {
+	! kill -0 $pid 2>/dev/null ||
+	    [ "$("$JHARVEST" -a "$T/hot" ls 2>/dev/null | wc -l)" -gt "$base" ]
+}
+wait_until 60 grown
 jh -a "$T/hot" dump "$T/hot.dump"
 is "$rc" 0 "dump while an import runs"
 wait $pid

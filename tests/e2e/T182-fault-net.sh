@@ -48,11 +48,8 @@ fault() {
 	$proxy "$T/port" "$DOVECOT_IMAP_PORT" "$mode" "$n" \
 	    --at 'BODY.PEEK[]' 2>"$T/proxy.$mode.log" &
 	pid=$!
-	i=0
-	while [ ! -f "$T/port" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_until 60 test -s "$T/port" ||
+	    { echo "Bail out! faultproxy.py did not start"; exit 1; }
 	conf "imap://127.0.0.1:$(cat "$T/port")" "tls = none"
 	start=$(date +%s)
 	jh -c "$T/conf" fetch

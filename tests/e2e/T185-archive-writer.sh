@@ -11,6 +11,7 @@ command -v python3 >/dev/null || skip_all "python3 not installed"
 [ -z "${JHARVEST_VALGRIND_BIN:-}" ] ||
     skip_all "timed SIGSTOP/SIGCONT test; not under valgrind"
 gen="python3 $(dirname "$0")/gen.py"
+proxy="python3 $(dirname "$0")/faultproxy.py"
 t0=$(date +%s)
 dovecot_start
 echo "# dovecot up after $(($(date +%s) - t0)) s"
@@ -22,20 +23,26 @@ $gen mbox "$T/big.mbox" 5000
 
 printf '%s\n' "$DOVECOT_PASSWORD" >"$T/pass"
 chmod 600 "$T/pass"
-cat >"$T/conf" <<EOC
+# conf PORT: the account on that port (Dovecot's, or the proxy's).  The
+# timeout outlasts any wait for a stuck writer on a loaded machine.
+conf() {
+	cat >"$T/conf" <<EOC
 [archive]
 path = $T/archive
 lock_wait = 2
 
 [account j1]
-url = imaps://localhost:$DOVECOT_IMAPS_PORT
+url = imaps://localhost:$1
 user = $U
 password_file = $T/pass
 ca_file = $DOVECOT_CA
 delete = yes
 batch_count = 1
+timeout = 300
 EOC
-chmod 600 "$T/conf"
+	chmod 600 "$T/conf"
+}
+conf "$DOVECOT_IMAPS_PORT"
 L=$T/archive/jharvest-writer.lock
 
 # Whether another process holds the writer lock now.
@@ -51,7 +58,10 @@ sys.exit(1)
 PY
 }
 
-# Start an import and stop it while it holds the write transaction.
+# Start an import and stop it while it holds the write transaction: stop
+# it, look, and let it go on until it is seen holding the lock (an import
+# that ended first is started again), so that the speed of the machine
+# does not matter.
 stuck_writer() {
 	"$JHARVEST" -q -c "$T/conf" import "$T/big.mbox" >/dev/null 2>&1 &
 	wpid=$!
@@ -60,7 +70,14 @@ stuck_writer() {
 		i=$((i + 1))
 		sleep 0.05
 		[ -f "$L" ] || continue
-		kill -STOP $wpid 2>/dev/null || return 1
+		# (An ended import may linger as a zombie: kill -0 is true.)
+		if ! _dovecot_alive $wpid || ! kill -STOP $wpid 2>/dev/null
+		then
+			"$JHARVEST" -q -c "$T/conf" import "$T/big.mbox" \
+			    >/dev/null 2>&1 &
+			wpid=$!
+			continue
+		fi
 		if [ "$(cat "$L" 2>/dev/null)" = "$wpid" ] && held; then
 			return 0
 		fi
@@ -91,19 +108,31 @@ wait $wpid
 is "$?" 0 "the stopped import completes once resumed"
 
 echo "# part 1 done after $(($(date +%s) - t0)) s"
-# 2. A writer gets stuck in the middle of a delete = yes fetch.
+# 2. A writer gets stuck in the middle of a delete = yes fetch.  The
+# fetch runs through faultproxy.py, which keeps it waiting for the rest of
+# a message some twenty messages in (the batch before is committed, the
+# lock free) until the import is stopped holding the lock: then the fetch
+# goes on and meets it, however fast the machine.
+$proxy "$T/port" "$DOVECOT_IMAPS_PORT" stall 40000 --times 1 \
+    --until "$T/release" 2>"$T/proxy.log" &
+ppid=$!
+trap 'kill $ppid 2>/dev/null; _dovecot_cleanup' EXIT
+wait_until 60 test -s "$T/port" ||
+    { echo "Bail out! faultproxy.py did not start"; exit 1; }
+conf "$(cat "$T/port")"
 "$JHARVEST" -q -c "$T/conf" fetch >/dev/null 2>"$T/fetch2.err" &
 fpid=$!
-i=0
-while [ $i -lt 200 ] && [ "$(count)" -lt 20 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
+wait_until 60 grep -q '^faultproxy: conn 1: stall$' "$T/proxy.log"
+ok $? "the fetch is held in the middle of the mailbox"
 got=$(count)
 stuck_writer
 stuck=$?
+touch "$T/release"
 wait $fpid
 frc=$?
+kill $ppid 2>/dev/null
+wait $ppid 2>/dev/null
+conf "$DOVECOT_IMAPS_PORT"
 echo "# the fetch had archived $got before the import was stopped"
 ok $stuck "an import is stopped mid-fetch holding the write transaction"
 is "$frc" 75 "the fetch exits 75 when its next batch cannot start"

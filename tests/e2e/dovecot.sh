@@ -68,9 +68,9 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))
 '
 }
 
-# Wait until every given loopback port accepts connections (10 s at most).
 # _dovecot_wait_ports MARKER IMAPS IMAP POP3S POP3: wait until each port
-# greets with this instance's MARKER.  Another test's server on a port we
+# greets with this instance's MARKER (60 s at most: a loaded machine may
+# take long to start the server).  Another test's server on a port we
 # picked too would greet with its own: then this one failed to bind.
 _dovecot_wait_ports() {
 	python3 -c '
@@ -80,7 +80,7 @@ ports = [(int(p), tls) for p, tls in zip(sys.argv[2:], (1, 0, 1, 0))]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
-end = time.time() + 10
+end = time.time() + 60
 while ports and time.time() < end:
     port, tls = ports[0]
     try:
@@ -125,6 +125,25 @@ _dovecot_certs() {
 	    -subj "/CN=jharvest untrusted CA" \
 	    -addext "basicConstraints=critical,CA:TRUE" \
 	    >>"$d/openssl.log" 2>&1 || return 1
+}
+
+# _dovecot_wait_closed: wait until no process listens on the four ports any
+# more (60 s at most): a killed server's children may hold them a while.
+_dovecot_wait_closed() {
+	python3 -c '
+import socket, sys, time
+ports = [int(p) for p in sys.argv[1:]]
+end = time.time() + 60
+while ports and time.time() < end:
+    try:
+        socket.create_connection(("127.0.0.1", ports[0]), 1).close()
+    except OSError:
+        ports.pop(0)
+        continue
+    time.sleep(0.05)
+sys.exit(1 if ports else 0)
+' "$DOVECOT_IMAPS_PORT" "$DOVECOT_IMAP_PORT" "$DOVECOT_POP3S_PORT" \
+	    "$DOVECOT_POP3_PORT"
 }
 
 dovecot_doveadm() {
@@ -312,8 +331,9 @@ dovecot_kill() {
 	[ -n "$_dovecot_pid" ] || return 0
 	kill -KILL "$_dovecot_pid" 2>/dev/null
 	_dovecot_pid=
-	# Children may still hold the ports for a moment.
-	sleep 0.5
+	# Its children may still hold the ports for a moment.
+	_dovecot_wait_closed ||
+	    echo "# dovecot_kill: the ports still answer after 60 s"
 	return 0
 }
 
@@ -327,6 +347,9 @@ dovecot_kill_all() {
 
 dovecot_restart() {
 	dovecot_stop
+	# The new master cannot bind while an old login process listens.
+	_dovecot_wait_closed ||
+	    echo "# dovecot_restart: the ports still answer after 60 s"
 	rm -f "$DOVECOT_DIR/run/master.pid"
 	_dovecot_run
 }

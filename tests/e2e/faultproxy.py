@@ -4,14 +4,17 @@
 # 127.0.0.1:TARGET and spoils the server's side of each connection.
 #
 #   faultproxy.py PORTFILE TARGET MODE [N] [--at TEXT] [--times K]
-#                 [--rate P] [--seed S] [--actions A,B...]
+#                 [--rate P] [--seed S] [--actions A,B...] [--until FILE]
+#                 [--hold-at FILE]
 #
 # The fault is armed when the client has sent TEXT (default: at once) and
 # strikes after N more bytes (default 0) from the server:
 #   pass     forward everything
 #   cut      close both sides
 #   stall    stop forwarding and hold the connection open (until the
-#            client gives up)
+#            client gives up); with --until FILE, only until FILE exists:
+#            then log "faultproxy: conn N: resume" and forward the rest
+#            as if nothing happened (the client was only kept waiting)
 #   garbage  send a line of binary garbage and a malformed response,
 #            then close
 #   literal  announce an IMAP literal of 99999999999 bytes, send a few,
@@ -38,14 +41,20 @@
 #            to those named (a command none of them fits is passed on).
 #            Each injected fault is logged as
 #            "faultproxy: conn N: injected ACTION: COMMAND".
-# With --times K only the first K connections are spoilt.  The chosen port
-# is written to PORTFILE; each connection is logged on stderr as
-# "faultproxy: conn N", when it is accepted.
-import random, re, socket, sys, threading, time
+# With --times K only the first K connections are spoilt.
+# --hold-at FILE works beside any mode, for tests that must act at a point
+# of a session (kill the client, say) whatever the machine's speed: when a
+# connection is accepted, FILE is read for a byte count B (a missing file,
+# an empty one or 0: no hold); after B bytes from the server the proxy
+# stops forwarding in both directions, logs "faultproxy: conn N: hold
+# after B bytes" and keeps the connection open until the client closes.
+# The chosen port is written to PORTFILE; each connection is logged on
+# stderr as "faultproxy: conn N", when it is accepted.
+import os, random, re, socket, sys, threading, time
 
 args = sys.argv[1:]
 opts = {"--at": b"", "--times": "0", "--rate": "0.1", "--seed": "1",
-        "--actions": ""}
+        "--actions": "", "--until": "", "--hold-at": ""}
 pos = []
 i = 0
 while i < len(args):
@@ -62,6 +71,8 @@ times = int(opts["--times"])
 rate = float(opts["--rate"])
 rng = random.Random(int(opts["--seed"]))
 only = set(a for a in opts["--actions"].split(",") if a)
+until = opts["--until"]
+hold_file = opts["--hold-at"]
 conns = 0
 lock = threading.Lock()
 
@@ -71,7 +82,37 @@ def log(msg):
     sys.stderr.flush()
 
 
-def pump_client(c, s, ev):
+class Hold:
+    """A connection's --hold-at state, shared by its two directions."""
+
+    def __init__(self, n):
+        self.n = n
+        self.at = hold_bytes()
+        self.sent = 0  # bytes from the server passed on so far
+        self.held = threading.Event()
+        self.gone = threading.Event()  # the client closed or failed
+
+    def forward(self, c, d):
+        """Send d to the client unless the hold strikes first; True if
+        the connection is now held."""
+        if self.held.is_set():
+            return True
+        if self.at <= 0 or self.sent + len(d) < self.at:
+            self.sent += len(d)
+            c.sendall(d)
+            return False
+        c.sendall(d[:self.at - self.sent])
+        self.sent = self.at
+        log("conn %d: hold after %d bytes" % (self.n, self.at))
+        self.held.set()
+        return True
+
+    def wait(self):
+        """Held: keep the connection open until the client goes."""
+        self.gone.wait(600)
+
+
+def pump_client(c, s, ev, h):
     # Client to server: passed through untouched; arms the fault.
     seen = b""
     try:
@@ -79,22 +120,47 @@ def pump_client(c, s, ev):
             d = c.recv(65536)
             if not d:
                 break
+            if h.held.is_set():
+                continue  # held: the server hears nothing more
             seen = (seen + d)[-(len(at) + 65536):]
             if at and at in seen:
                 ev.set()
             s.sendall(d)
     except OSError:
         pass
+    h.gone.set()
+    if h.held.is_set():
+        return
     try:
         s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
 
 
+def hold_bytes():
+    """The byte count of --hold-at FILE for a new connection (0: none)."""
+    if not hold_file:
+        return 0
+    try:
+        with open(hold_file) as f:
+            return int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return 0
+
+
 def strike(c, n):
+    """Spoil the connection; True if it goes on as a plain one."""
     log("conn %d: %s" % (n, mode))
     if mode == "cut":
         return
+    if mode == "stall" and until:
+        # Keep the client waiting until the test says so (10 minutes
+        # at most), then carry on: the caller forwards the rest.
+        end = time.time() + 600
+        while not os.path.exists(until) and time.time() < end:
+            time.sleep(0.02)
+        log("conn %d: resume" % n)
+        return True
     if mode == "stall":
         # Hold on until the client closes or 10 minutes pass.
         c.settimeout(600)
@@ -152,7 +218,7 @@ def refuse_pick(line):
     return None
 
 
-def serve_refuse(c, s, n):
+def serve_refuse(c, s, n, h):
     wlock = threading.Lock()  # both threads write to the client
     lost = {"tag": None, "buf": b""}  # an answer to swallow, then cut
 
@@ -172,7 +238,8 @@ def serve_refuse(c, s, n):
                 tag = lost["tag"]
                 if tag is None:
                     with wlock:
-                        c.sendall(d)
+                        if h.forward(c, d):
+                            break
                     continue
                 # Swallow the answer up to its end: the tagged line
                 # (IMAP) or the first line (POP3), then cut.
@@ -186,6 +253,8 @@ def serve_refuse(c, s, n):
                     break
         except OSError:
             pass
+        if h.held.is_set():
+            h.wait()
         close_all()
         for x in (c, s):
             x.close()
@@ -198,6 +267,8 @@ def serve_refuse(c, s, n):
             d = c.recv(65536)
             if not d:
                 break
+            if h.held.is_set():
+                continue  # held: the server hears nothing more
             buf += d
             out = b""
             while buf:
@@ -232,7 +303,8 @@ def serve_refuse(c, s, n):
                     r = REPLY[act] % tag if b"%s" in REPLY[act] \
                         else REPLY[act]
                     with wlock:
-                        c.sendall(r)
+                        if not h.held.is_set():
+                            c.sendall(r)
                     if not line.upper().startswith(b"QUIT"):
                         continue
                 # cut, or QUIT refused: the server never sees it.
@@ -242,25 +314,28 @@ def serve_refuse(c, s, n):
                 s.sendall(out)
     except OSError:
         pass
+    h.gone.set()
+    if h.held.is_set():
+        return
     try:
         s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
 
 
-def serve(c, n):
+def serve(c, n, h):
     try:
         s = socket.create_connection(("127.0.0.1", target))
     except OSError:
         c.close()
         return
     if mode == "refuse" and (times == 0 or n <= times):
-        serve_refuse(c, s, n)
+        serve_refuse(c, s, n, h)
         return
     ev = threading.Event()
     if not at:
         ev.set()
-    threading.Thread(target=pump_client, args=(c, s, ev),
+    threading.Thread(target=pump_client, args=(c, s, ev, h),
                      daemon=True).start()
     spoil = mode != "pass" and (times == 0 or n <= times)
     left = nafter
@@ -269,19 +344,23 @@ def serve(c, n):
             d = s.recv(65536)
             if not d:
                 break
-            if not spoil:
-                c.sendall(d)
+            if not spoil or not ev.is_set() or len(d) < left:
+                if h.forward(c, d):
+                    h.wait()
+                    break
+                if spoil and ev.is_set():
+                    left -= len(d)
                 continue
-            if not ev.is_set():
-                c.sendall(d)
-                continue
-            if len(d) < left:
-                c.sendall(d)
-                left -= len(d)
-                continue
-            c.sendall(d[:left])
-            strike(c, n)
-            break
+            if h.forward(c, d[:left]):
+                h.wait()
+                break
+            if not strike(c, n):
+                break
+            # The fault is over (stall --until): a plain connection now.
+            spoil = False
+            if h.forward(c, d[left:]):
+                h.wait()
+                break
     except OSError:
         pass
     for x in (c, s):
@@ -298,7 +377,6 @@ ls.bind(("127.0.0.1", 0))
 ls.listen(16)
 with open(portfile + ".tmp", "w") as f:
     f.write("%d\n" % ls.getsockname()[1])
-import os
 os.rename(portfile + ".tmp", portfile)
 while True:
     c, _ = ls.accept()
@@ -306,4 +384,5 @@ while True:
         conns += 1
         n = conns
     log("conn %d" % n)
-    threading.Thread(target=serve, args=(c, n), daemon=True).start()
+    threading.Thread(target=serve, args=(c, n, Hold(n)),
+                     daemon=True).start()

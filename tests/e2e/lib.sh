@@ -73,6 +73,21 @@ jh() {
 	return 0
 }
 
+# wait_until SECONDS COMMAND [ARG...]: run COMMAND every 0.05 s until it
+# succeeds; status 1 once SECONDS have passed.  Tests wait so for the
+# event they must see (a port file written, a log line, a lock taken),
+# never for a fixed time that assumes an idle machine.
+wait_until() {
+	local cap=$1 i=0
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -lt $((cap * 20)) ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
 # The number of lines of a file (0 for a missing one).
 lines() { [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
 
