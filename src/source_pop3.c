@@ -304,16 +304,16 @@ pop3_cmp_key(const void *key, const void *elem)
 static struct pop3_msg *
 pop3_by_key(struct source *s, const char *key)
 {
-	struct pop3_msg **r, *m;
-	const char *sp;
-	char *end;
-	unsigned long num;
+	struct pop3_msg **r;
+	size_t i;
 
-	if ((sp = strchr(key, ' ')) != NULL) {
-		num = strtoul(sp + 1, &end, 10);
-		m = *end == '\0' ? pop3_by_num(s, num) : NULL;
-		return m != NULL && m->key != NULL && strcmp(m->key, key) ==
-		    0 ? m : NULL;
+	/* Keys of shared UIDLs are few: a scan. */
+	if (strchr(key, ' ') != NULL) {
+		for (i = 0; i < s->nmsgs; i++)
+			if (s->msgs[i].key != NULL &&
+			    strcmp(s->msgs[i].key, key) == 0)
+				return &s->msgs[i];
+		return NULL;
 	}
 	r = bsearch(key, s->byuidl, s->nmsgs, sizeof(*s->byuidl),
 	    pop3_cmp_key);
