@@ -42,9 +42,19 @@ struct archive_facts {
 	int64_t		 date;		/* IMAP INTERNALDATE, epoch s */
 };
 
-/* Whether a and b, both known, describe the same message. */
-int		 archive_facts_equal(const struct archive_facts *a,
-		    const struct archive_facts *b);
+/*
+ * Whether a and b, both known, describe the same message.  Inline, so
+ * that the sources need not link the archive.
+ */
+static inline int
+archive_facts_equal(const struct archive_facts *a,
+    const struct archive_facts *b)
+{
+	if (!a->known || !b->known || a->size != b->size ||
+	    a->has_date != b->has_date)
+		return 0;
+	return !a->has_date || a->date == b->date;
+}
 
 /* Where one copy came from.  All strings borrowed. */
 struct archive_source {

@@ -84,16 +84,6 @@ out:
 #define ARCHIVE_FACTS_VERSION	1
 #define ARCHIVE_FACTS_LEN	18
 
-int
-archive_facts_equal(const struct archive_facts *a,
-    const struct archive_facts *b)
-{
-	if (!a->known || !b->known || a->size != b->size ||
-	    a->has_date != b->has_date)
-		return 0;
-	return !a->has_date || a->date == b->date;
-}
-
 /* 0 and *f (f->known 0 when none), or an LMDB error. */
 int
 archive_facts_get(struct archive *ar, MDB_txn *txn,
