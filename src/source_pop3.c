@@ -221,13 +221,16 @@ pop3_find_dups(struct source *s)
 			continue;
 		}
 		nums[0] = '\0';
-		for (k = i, o = 0; k < j && o < sizeof(nums); k++) {
+		for (k = i, o = 0; k < j; k++) {
 			m = s->byuidl[k];
 			m->dup = m->nodelete = 1;
 			m->key = xasprintf("%s %lu", m->uidl, m->num);
-			o += (size_t)snprintf(nums + o, sizeof(nums) - o,
-			    "%s%lu", k > i ? ", " : "", m->num);
+			if (o < sizeof(nums))
+				o += (size_t)snprintf(nums + o, sizeof(nums) -
+				    o, "%s%lu", k > i ? ", " : "", m->num);
 		}
+		if (o >= sizeof(nums))
+			memcpy(nums + sizeof(nums) - 4, "...", 4);
 		pop3_server_error(s, "uidl %s: listed for %zu different "
 		    "messages (numbers %s): a server error; each is archived "
 		    "under \"%s NUMBER\" and none is deleted",
