@@ -57,6 +57,8 @@ run() {
 	is "$(on_server)" "" "$name: run 3 deletes them, verified"
 	is "$(archived)" "$(sha_files "$T"/m/old-*.eml "$T"/m/$np-*.eml)" \
 	    "$name: nothing lost"
+	"$JHARVEST" -c "$T/conf" verify >/dev/null 2>"$T/verify.err"
+	is "$?" 0 "$name: the archive verifies"
 }
 
 fake_start "$T/state"
@@ -72,6 +74,37 @@ run i2 imap new "04-Dec-2026 03:00:00 +0000"
 grep 'a different message' "$T/err2" | head -1 >"$T/w"
 ok $(grep -q 'uid 1: .*RFC822.SIZE 146, archived with 146, another INTERNALDATE' \
     "$T/w"; echo $?) "i2: the same size with another INTERNALDATE is told apart"
+
+# An id reused for a copy of a message archived under another id: the
+# key moves to that message's record, and the archive still verifies.
+rm -rf "$T/archive"
+cat >"$T/state" <<J
+{"proto": "pop3", "messages": [
+ {"id": "u1", "file": "$T/m/old-1.eml"},
+ {"id": "u2", "file": "$T/m/old-2.eml"}]}
+J
+fake_conf p3 pop3 no
+jh -c "$T/conf" fetch
+is "$rc" 0 "p3: run 1 (delete = no) exits 0"
+cat >"$T/state" <<J
+{"proto": "pop3", "messages": [
+ {"id": "u1", "file": "$T/m/old-1.eml"},
+ {"id": "u2", "file": "$T/m/old-1.eml"}]}
+J
+fake_conf p3 pop3 yes
+jh -c "$T/conf" fetch
+is "$rc" 69 "p3: run 2 (u2 now holds a copy of u1's message) exits 69"
+is "$(grep -c 'uidl u2: the server lists a different message' "$T/err")" 1 \
+    "p3: run 2 warns about u2"
+is "$(on_server)" "$(sha_files "$T"/m/old-1.eml)" \
+    "p3: run 2 deletes u1 (verified) and keeps u2"
+"$JHARVEST" -c "$T/conf" verify >/dev/null 2>"$T/verify.err"
+is "$?" 0 "p3: the archive verifies, the key having moved to an older record"
+[ -s "$T/verify.err" ] && sed 's/^/#   /' "$T/verify.err"
+jh -c "$T/conf" fetch
+is "$rc" 0 "p3: run 3 exits 0"
+is "$(on_server)" "" "p3: run 3 deletes u2"
+is "$(archived)" "$(sha_files "$T"/m/old-[12].eml)" "p3: nothing lost"
 
 # Seen keys without facts (an archive restored from a dump, or written
 # before facts were kept): nothing is deleted before it is verified.
