@@ -64,7 +64,10 @@ struct archive_source {
 	const char		*folder;	/* IMAP */
 	uint32_t		 uidvalidity;	/* IMAP */
 	uint32_t		 uid;		/* IMAP */
-	const char		*uidl;		/* POP3 */
+	const char		*uidl;		/* POP3; IMAP: NULL, or the
+						   place ("2") among several
+						   messages the server
+						   listed under one UID */
 	const char		*file;		/* FILE: path (mbox: "path:offset") */
 	struct archive_facts	 facts;		/* IMAP, POP3: recorded with
 						   the seen key */

@@ -50,6 +50,7 @@ struct imap_folder {
 	uint32_t	*sizes;		/* owned: their RFC822.SIZE */
 	int64_t		*dates;		/* owned: their INTERNALDATE */
 	unsigned char	*flags;		/* owned: IMAP_F_* */
+	uint32_t	*places;	/* owned: IMAP_F_DUP's place */
 	size_t		 nuids;
 	size_t		 next;		/* first UID not fetched yet */
 	int		 scanned;
@@ -100,6 +101,8 @@ struct source {
 	uint32_t		*luids, *lsizes; /* owned: a size listing */
 	int64_t			*ldates;	/* owned: INTERNALDATE */
 	unsigned char		*lflags;	/* owned: IMAP_F_* */
+	uint32_t		*lplaces;	/* owned: 1.. among messages
+						   listed under one UID */
 	size_t			 nlist, caplist;
 	size_t			 unexpected;	/* bodies under UIDs not asked */
 	uint32_t		 unexpected_uid;	/* the first */
@@ -117,6 +120,7 @@ struct source {
 	size_t			 handed;
 	struct remote_progress	 prog;
 	char			 label[96];
+	char			 place[16];	/* the key's, handed out */
 };
 
 /*
@@ -473,13 +477,21 @@ imap_batch_find(struct source *s, uint32_t uid)
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (s->batch[mid].uid == uid)
-			return &s->batch[mid];
+			break;
 		if (s->batch[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	if (lo >= hi)
+		return NULL;
+	/* Messages sharing a UID: the first one still waiting. */
+	while (mid > 0 && s->batch[mid - 1].uid == uid)
+		mid--;
+	for (; mid < s->nbatch && s->batch[mid].uid == uid; mid++)
+		if (s->batch[mid].state == IMAP_SLOT_WAITING)
+			return &s->batch[mid];
+	return &s->batch[mid - 1];
 }
 
 static void
@@ -537,7 +549,10 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 			    sizeof(*s->ldates));
 			s->lflags = xreallocarray(s->lflags, s->caplist,
 			    sizeof(*s->lflags));
+			s->lplaces = xreallocarray(s->lplaces, s->caplist,
+			    sizeof(*s->lplaces));
 		}
+		s->lplaces[s->nlist] = 0;
 		s->luids[s->nlist] = uid;
 		s->lsizes[s->nlist] = size;
 		s->ldates[s->nlist] = date;
@@ -584,7 +599,9 @@ imap_set_from(const uint32_t *uids, size_t n)
 	if (set == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && uids[j] == uids[j - 1] + 1; j++)
+		/* A UID shared by several messages is asked for once. */
+		for (j = i + 1; j < n && (uids[j] == uids[j - 1] + 1 ||
+		    uids[j] == uids[j - 1]); j++)
 			continue;
 		if (mailimap_set_add_interval(set, uids[i], uids[j - 1]) !=
 		    MAILIMAP_NO_ERROR)
@@ -700,27 +717,25 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 	}
 	/*
 	 * A UID listed for several messages is a server error: which one
-	 * a FETCH or a STORE reaches is the server's guess, so none of
-	 * them is ever deleted.  It is listed (and fetched) once.
+	 * a STORE reaches is the server's guess, so none of them is ever
+	 * deleted.  Each is kept under the UID and its place among them
+	 * (the listing's order, kept by the stable sort above): one UID
+	 * FETCH brings them all, in that order.
 	 */
-	for (i = j = 0; i < s->nlist; i = k) {
+	for (i = 0; i < s->nlist; i = k) {
 		for (k = i + 1; k < s->nlist && s->luids[k] == s->luids[i];
 		    k++)
 			continue;
-		s->luids[j] = s->luids[i];
-		s->lsizes[j] = s->lsizes[i];
-		s->ldates[j] = s->ldates[i];
-		s->lflags[j] = s->lflags[i];
-		if (k - i > 1) {
+		if (k - i == 1)
+			continue;
+		for (j = i; j < k; j++) {
 			s->lflags[j] |= IMAP_F_DUP;
-			imap_server_error(s, "%s: uid %u: listed for %zu "
-			    "messages: a server error; the uid is archived "
-			    "once and none of them is deleted", name,
-			    s->luids[i], k - i);
+			s->lplaces[j] = (uint32_t)(j - i + 1);
 		}
-		j++;
+		imap_server_error(s, "%s: uid %u: listed for %zu messages: a "
+		    "server error; each is archived under the uid and its "
+		    "place, and none is deleted", name, s->luids[i], k - i);
 	}
-	s->nlist = j;
 	return JHARVEST_OK;
 }
 
@@ -802,6 +817,16 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 	return JHARVEST_OK;
 }
 
+/* The key's place among messages listed under one UID; NULL if alone. */
+static const char *
+imap_place(uint32_t place, char *buf, size_t size)
+{
+	if (place == 0)
+		return NULL;
+	snprintf(buf, size, "%u", place);
+	return buf;
+}
+
 /* What the listing said about a message, as the seen key records it. */
 static void
 imap_facts(uint32_t size, int64_t date, unsigned char flags,
@@ -837,6 +862,7 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 {
 	struct archive_source key;
 	struct archive_facts was;
+	char place[16];
 	uint32_t *old = NULL;
 	size_t i, nold = 0, nlegacy = 0, total;
 	enum jh_status rc;
@@ -859,9 +885,11 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 	free(f->sizes);
 	free(f->dates);
 	free(f->flags);
+	free(f->places);
 	f->uids = f->sizes = NULL;
 	f->dates = NULL;
 	f->flags = NULL;
+	f->places = NULL;
 	f->nuids = f->next = 0;
 	f->scanned = 1;
 	if ((rc = imap_list_sizes(s, f->name, err)) != JHARVEST_OK)
@@ -871,8 +899,10 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 	f->sizes = xreallocarray(NULL, s->nlist + 1, sizeof(*f->sizes));
 	f->dates = xreallocarray(NULL, s->nlist + 1, sizeof(*f->dates));
 	f->flags = xreallocarray(NULL, s->nlist + 1, sizeof(*f->flags));
+	f->places = xreallocarray(NULL, s->nlist + 1, sizeof(*f->places));
 	for (i = 0; i < s->nlist; i++) {
 		imap_key(s, f, s->luids[i], &key);
+		key.uidl = imap_place(s->lplaces[i], place, sizeof(place));
 		imap_facts(s->lsizes[i], s->ldates[i], s->lflags[i],
 		    &key.facts);
 		fl = s->lflags[i];
@@ -922,6 +952,7 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 		f->sizes[f->nuids] = s->lsizes[i];
 		f->dates[f->nuids] = s->ldates[i];
 		f->flags[f->nuids] = fl;
+		f->places[f->nuids] = s->lplaces[i];
 		f->nuids++;
 	}
 	log_debug(DEBUG_FLAG, "%s: %s: uidvalidity %u: %zu messages, %zu to "
@@ -1001,6 +1032,21 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 		    f->sizes[f->next] > IMAP_MSG_MAX))
 			break;
 		bytes += f->sizes[f->next + n];
+	}
+	/*
+	 * Messages sharing a UID come in one answer: end the batch before
+	 * them rather than in their midst (unless they fill it alone).
+	 */
+	if (n > 0 && f->next + n < f->nuids &&
+	    f->uids[f->next + n] == f->uids[f->next + n - 1]) {
+		for (i = n; i > 0 && f->uids[f->next + i - 1] ==
+		    f->uids[f->next + n]; i--)
+			bytes -= f->sizes[f->next + i - 1];
+		if (i > 0)
+			n = i;
+		else
+			for (i = 0; i < n; i++)
+				bytes += f->sizes[f->next + i];
 	}
 	uids = f->uids + f->next;
 	s->batch = xcalloc(n, sizeof(*s->batch));
@@ -1159,12 +1205,14 @@ imap_free(struct source *s)
 		free(s->folders[i].sizes);
 		free(s->folders[i].dates);
 		free(s->folders[i].flags);
+		free(s->folders[i].places);
 	}
 	free(s->folders);
 	free(s->luids);
 	free(s->lsizes);
 	free(s->ldates);
 	free(s->lflags);
+	free(s->lplaces);
 	free(s->where);
 	free(s);
 }
@@ -1348,6 +1396,8 @@ imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			imap_key(s, f, msg->uid, &m->key);
 			imap_facts(f->sizes[msg->idx], f->dates[msg->idx],
 			    f->flags[msg->idx], &m->key.facts);
+			m->key.uidl = imap_place(f->places[msg->idx],
+			    s->place, sizeof(s->place));
 			snprintf(s->label, sizeof(s->label), "%s uid %u",
 			    f->name, msg->uid);
 			m->label = s->label;
