@@ -37,7 +37,8 @@ static const struct {
 	{ "by_time", 0 },
 	{ "seen", 0 },
 	{ "by_blob", 0 },
-	{ "revisions", 0 }
+	{ "revisions", 0 },
+	{ "seen_facts", 0 }
 };
 
 /* Tests only (archive_set_initial_mapsize); set before any open. */
@@ -474,6 +475,11 @@ archive_check(struct archive *ar, MDB_txn *txn, struct jh_err *err)
 		/* Archives written before the revision log can be read. */
 		if (rc == MDB_NOTFOUND && i == DB_REVISIONS) {
 			ar->no_revisions = 1;
+			continue;
+		}
+		/* And before the seen facts: every key's are unknown. */
+		if (rc == MDB_NOTFOUND && i == DB_SEEN_FACTS) {
+			ar->no_facts = 1;
 			continue;
 		}
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
@@ -1134,20 +1140,36 @@ archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
 	uint64_t id;
 	int rc, has_seen;
 
+	struct archive_facts old;
+	uint64_t seen_id = 0;
+
 	has_seen = archive_seen_key(src, &sk);
 	if (has_seen) {
 		rc = archive_get_id(ar, txn, DB_SEEN, sk.b, sk.len, &id);
-		if (rc == 0) {
+		if (rc == 0 && (rc = archive_facts_get(ar, txn, &sk,
+		    &old)) != 0)
+			return archive_mdb_err(ar, err, rc, "read seen facts");
+		if (rc == 0 && (!src->facts.known ||
+		    archive_facts_equal(&old, &src->facts))) {
 			res->dup_source = 1;
 			res->id = id;
 			return JHARVEST_OK;
 		}
-		if (rc != MDB_NOTFOUND)
+		if (rc == 0) {
+			/* The key names another message, or an unknown one. */
+			res->replaced = 1;
+			seen_id = id;
+		} else if (rc != MDB_NOTFOUND)
 			return archive_mdb_err(ar, err, rc, "read seen");
 	}
 	memcpy(key, blob, HASH_LEN);
 	rc = archive_get_id(ar, txn, DB_BY_BLOB, key, HASH_LEN, &id);
-	if (rc == 0)
+	if (rc == 0 && res->replaced && id == seen_id) {
+		/* The very message archived under this key: facts only. */
+		res->dup_source = 1;
+		res->id = id;
+		st = JHARVEST_OK;
+	} else if (rc == 0)
 		st = archive_merge(ar, txn, id, meta, src, res, err);
 	else if (rc == MDB_NOTFOUND)
 		st = archive_put_new(ar, txn, raw, meta, src, blob, res, err);
@@ -1156,6 +1178,8 @@ archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
 	if (st != JHARVEST_OK || !has_seen)
 		return st;
 	rc = archive_put_id(ar, txn, DB_SEEN, sk.b, sk.len, res->id);
+	if (rc == 0 && src->facts.known)
+		rc = archive_facts_put(ar, txn, &sk, &src->facts);
 	if (rc != 0)
 		return archive_mdb_err(ar, err, rc, "write seen");
 	return JHARVEST_OK;

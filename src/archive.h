@@ -27,6 +27,35 @@ enum source_type {
 	SOURCE_DELIVER
 };
 
+/*
+ * What a server said about a message when it was archived, kept with its
+ * seen key (db seen_facts) so that a later run can tell the same message
+ * from another one the server lists under the same id.  Server values
+ * only (never the archived byte count: Exchange's RFC822.SIZE is an
+ * estimate).
+ */
+struct archive_facts {
+	int		 known;		/* 0: none (local files, or archived
+					   before facts were kept) */
+	uint64_t	 size;		/* IMAP RFC822.SIZE, POP3 LIST size */
+	int		 has_date;
+	int64_t		 date;		/* IMAP INTERNALDATE, epoch s */
+};
+
+/*
+ * Whether a and b, both known, describe the same message.  Inline, so
+ * that the sources need not link the archive.
+ */
+static inline int
+archive_facts_equal(const struct archive_facts *a,
+    const struct archive_facts *b)
+{
+	if (!a->known || !b->known || a->size != b->size ||
+	    a->has_date != b->has_date)
+		return 0;
+	return !a->has_date || a->date == b->date;
+}
+
 /* Where one copy came from.  All strings borrowed. */
 struct archive_source {
 	enum source_type	 type;
@@ -35,8 +64,13 @@ struct archive_source {
 	const char		*folder;	/* IMAP */
 	uint32_t		 uidvalidity;	/* IMAP */
 	uint32_t		 uid;		/* IMAP */
-	const char		*uidl;		/* POP3 */
+	const char		*uidl;		/* POP3; IMAP: NULL, or the
+						   place ("2") among several
+						   messages the server
+						   listed under one UID */
 	const char		*file;		/* FILE: path (mbox: "path:offset") */
+	struct archive_facts	 facts;		/* IMAP, POP3: recorded with
+						   the seen key */
 };
 
 /* A source as read back: strings owned by the record. */
@@ -63,6 +97,9 @@ struct archive_put_result {
 	uint64_t	id;
 	int		is_new;		/* a new record was created */
 	int		dup_source;	/* this exact source was already there */
+	int		replaced;	/* its seen key named another message
+					   (other facts, or none recorded):
+					   it now names this one */
 	size_t		added_rcpts;	/* recipients added to an old record */
 };
 
@@ -107,8 +144,11 @@ int		 archive_err_locked(const struct jh_err *err);
  * raw[orig_offset .. +orig_size) is the original (or the whole input when
  * !meta->has_original); meta->parts name further blobs in raw.  The blob
  * is stored once per SHA-256; a record whose blob exists already gets the
- * union of recipients and the new source.  If src is already in `seen`,
- * nothing changes and res->dup_source is 1.  On MDB_MAP_FULL the archive
+ * union of recipients and the new source.  If src is already in `seen`
+ * with the same facts (or src has none), nothing changes and
+ * res->dup_source is 1; with other facts, or none recorded, the message
+ * is stored as usual, the seen key then names its record and
+ * res->replaced is 1 (a server that reused an id for another message).  On MDB_MAP_FULL the archive
  * commits what the batch holds, grows the map and retries, so a caller
  * may see data committed earlier than it asked (never later).
  * Returns JHARVEST_OK, JH_EIO (disk full, I/O) or JH_ESOFTWARE.
@@ -122,6 +162,14 @@ enum jh_status	 archive_put(struct archive *ar, const char *raw, size_t len,
 enum jh_status	 archive_seen(struct archive *ar,
 		    const struct archive_source *src, uint64_t *idp,
 		    struct jh_err *err);
+
+/*
+ * As archive_seen, and what the server said about the message then:
+ * f->known 0 when nothing was recorded.
+ */
+enum jh_status	 archive_seen_facts(struct archive *ar,
+		    const struct archive_source *src, uint64_t *idp,
+		    struct archive_facts *f, struct jh_err *err);
 
 /* Commit the batch durably (no-op when empty).  JH_EIO on failure: then
  * nothing of the batch is stored. */

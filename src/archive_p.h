@@ -30,6 +30,7 @@ enum archive_db {
 	DB_SEEN,
 	DB_BY_BLOB,
 	DB_REVISIONS,
+	DB_SEEN_FACTS,
 	DB_COUNT
 };
 
@@ -72,6 +73,7 @@ struct archive {
 	enum archive_mode	 mode;
 	MDB_txn			*batch;	/* open write batch or NULL */
 	int			 no_revisions;	/* read-only, no such db */
+	int			 no_facts;	/* read-only, no seen_facts db */
 	int			 wlock_fd;	/* jharvest-writer.lock; -1 */
 	MDB_txn			*wtxn;	/* the write txn holding it */
 	char			 wlock_holder[48]; /* "pid N", messages */
@@ -152,6 +154,8 @@ void	archive_time_key(unsigned char key[16], int64_t t, uint64_t id);
 int	archive_index_record(struct archive *ar, MDB_txn *txn, const struct journal *j, int64_t archived_at, uint64_t id);
 int	archive_put_id(struct archive *ar, MDB_txn *txn, enum archive_db db, void *key, size_t klen, uint64_t id);
 int	archive_get_id(struct archive *ar, MDB_txn *txn, enum archive_db db, void *key, size_t klen, uint64_t *idp);
+int	archive_facts_get(struct archive *ar, MDB_txn *txn, const struct archive_key *k, struct archive_facts *f);
+int	archive_facts_put(struct archive *ar, MDB_txn *txn, const struct archive_key *k, const struct archive_facts *f);
 enum jh_status	archive_write_record(struct archive *ar, MDB_txn *txn, uint64_t id, struct archive_enc *e, unsigned int flags, struct jh_err *err);
 enum jh_status	archive_merge(struct archive *ar, MDB_txn *txn, uint64_t id, const struct journal *meta, const struct archive_source *src, struct archive_put_result *res, struct jh_err *err);
 enum jh_status	archive_put_parts(struct archive *ar, MDB_txn *txn, const char *raw, const struct journal *meta, struct jh_err *err);

@@ -228,6 +228,9 @@ archive_seen_key(const struct archive_source *src, struct archive_key *k)
 		archive_enc_str(&e, src->folder ? src->folder : "");
 		archive_enc_u32(&e, src->uidvalidity);
 		archive_enc_u32(&e, src->uid);
+		/* One of several messages listed under this UID. */
+		if (src->uidl != NULL)
+			archive_enc_str(&e, src->uidl);
 		break;
 	case SOURCE_POP3:
 		archive_enc_u8(&e, 'p');

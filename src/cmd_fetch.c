@@ -45,6 +45,7 @@ struct fetch_ctx {
 	struct source		*src;
 	const struct harvest_stats *stats;
 	enum jh_status		 seen_err;
+	enum jh_status		 server_err;	/* a server error warned */
 };
 
 static double
@@ -57,18 +58,36 @@ fetch_now(void)
 }
 
 static int
-fetch_seen(void *ctx, const struct archive_source *key)
+fetch_seen(void *ctx, const struct archive_source *key,
+    struct archive_facts *factsp)
 {
 	struct fetch_ctx *fc = ctx;
 	struct jh_err err = { 0 };
+	struct archive_facts f;
 	uint64_t id = 0;
 
-	if (archive_seen(fc->ar, key, &id, &err) != JHARVEST_OK) {
+	if (archive_seen_facts(fc->ar, key, &id, factsp != NULL ? factsp : &f,
+	    &err) != JHARVEST_OK) {
 		log_error("%s: %s", fc->acct->name, err.msg);
 		fc->seen_err = err.code;
 		return -1;
 	}
 	return id != 0;
+}
+
+/*
+ * The server broke the protocol in a way that lost nothing (the source
+ * kept every message involved on the server): say so, and exit 69 so
+ * that cron mails it.
+ */
+static void
+fetch_server_error(void *ctx, const char *msg)
+{
+	struct fetch_ctx *fc = ctx;
+
+	progress_end(&fc->progress);
+	log_warnx("%s: %s", fc->acct->name, msg);
+	fc->server_err = JH_EUNAVAIL;
 }
 
 /* A folder whose UIDVALIDITY changed is fetched again: say so. */
@@ -187,7 +206,7 @@ fetch_account(const struct config *cfg, const struct account *a,
 	const struct remote_progress *rp;
 	enum jh_status rc = JHARVEST_OK;
 	char *secret = NULL, size[32];
-	size_t deleted = 0;
+	size_t deleted = 0, kept = 0;
 	double start = fetch_now();
 	char *cache = oauth2_cache_path(dir, a);
 	unsigned flags = 0;
@@ -205,6 +224,7 @@ fetch_account(const struct config *cfg, const struct account *a,
 	ro.seen = fetch_seen;
 	ro.seen_ctx = &fc;
 	ro.folder_selected = fetch_folder_selected;
+	ro.server_error = fetch_server_error;
 	ro.limit = limit;
 	ro.dry_run = dry_run;
 	memset(&ho, 0, sizeof(ho));
@@ -233,8 +253,12 @@ fetch_account(const struct config *cfg, const struct account *a,
 		    pop3_open(&ro, &fc.src, &err);
 		if (rc == JHARVEST_OK)
 			rc = harvest_run(ar, fc.src, fc.ops, &ho, &st, &err);
-		if ((rp = fetch_progress_of(&fc)) != NULL)
+		if (rc == JHARVEST_OK && fc.ops->finish != NULL)
+			rc = fc.ops->finish(fc.src, &err);
+		if ((rp = fetch_progress_of(&fc)) != NULL) {
 			deleted += rp->deleted;
+			kept += rp->kept;
+		}
 		if (fc.src != NULL)
 			fc.ops->close(fc.src);
 		fc.src = NULL;
@@ -266,6 +290,12 @@ fetch_account(const struct config *cfg, const struct account *a,
 	}
 	if (fc.seen_err != JHARVEST_OK)
 		rc = jh_status_worst(rc, fc.seen_err);
+	if (kept > 0) {
+		log_warnx("%s: server kept %zu messages it accepted to delete",
+		    a->name, kept);
+		fc.server_err = JH_EUNAVAIL;
+	}
+	rc = jh_status_worst(rc, fc.server_err);
 	/* For `jharvest stat`: the last successful fetch and its summary. */
 	if (rc == JHARVEST_OK && !dry_run && stat_note_fetch(ar, a->name, &st,
 	    deleted, fetch_now() - start, &err) != JHARVEST_OK)

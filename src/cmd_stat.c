@@ -86,12 +86,15 @@ struct stat_run {
 };
 
 static int
-stat_seen(void *ctx, const struct archive_source *key)
+stat_seen(void *ctx, const struct archive_source *key,
+    struct archive_facts *factsp)
 {
 	struct stat_run *run = ctx;
 	struct jh_err err = { 0 };
 	uint64_t id = 0;
 
+	if (factsp != NULL)
+		memset(factsp, 0, sizeof(*factsp));
 	if (run->ar == NULL)
 		return 0;
 	if (archive_seen(run->ar, key, &id, &err) != JHARVEST_OK) {

@@ -2,6 +2,7 @@
 /* Text and JSON printers; JSON is built and escaped by json-glib. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -59,6 +60,12 @@ output_sources(JsonBuilder *b, const struct archive_record *r)
 			json_builder_add_int_value(b, s->uidvalidity);
 			json_builder_set_member_name(b, "uid");
 			json_builder_add_int_value(b, s->uid);
+			/* The server listed several messages under it. */
+			if (s->uidl != NULL) {
+				json_builder_set_member_name(b, "shared_uid");
+				json_builder_add_int_value(b,
+				    strtol(s->uidl, NULL, 10));
+			}
 			break;
 		case SOURCE_POP3:
 			output_str(b, "account", s->account);

@@ -36,6 +36,12 @@ struct source_ops {
 	enum jh_status	(*done)(struct source *s,
 			    const struct archive_source *keys, size_t n,
 			    struct jh_err *err);
+	/*
+	 * End the session and check what it deleted (POP3 removes messages
+	 * at QUIT only): remote_progress's kept counts the deletions the
+	 * server accepted and did not carry out.  May be NULL.
+	 */
+	enum jh_status	(*finish)(struct source *s, struct jh_err *err);
 	void		(*close)(struct source *s);	/* NULL-safe */
 };
 
@@ -54,8 +60,17 @@ struct remote_opts {
 	 * delete = yes they are deleted (they are durably archived).
 	 */
 	int			(*seen)(void *ctx,
-				    const struct archive_source *key);
+				    const struct archive_source *key,
+				    struct archive_facts *factsp);
 	void			*seen_ctx;
+	/*
+	 * A server error that loses nothing now but must be looked at (ids
+	 * listed twice, an id reused for another message, a FETCH answer
+	 * under UIDs not asked for): called with seen_ctx and the text
+	 * ("INBOX: uid 7: ..."), borrowed until it returns; may be NULL.
+	 * The caller warns and makes the run fail.
+	 */
+	void			(*server_error)(void *ctx, const char *msg);
 	/*
 	 * IMAP: called with seen_ctx once a folder is selected, before
 	 * anything of it is handed out; may be NULL.
@@ -92,6 +107,8 @@ struct remote_progress {
 	size_t		 total;		/* messages to fetch, all folders */
 	size_t		 done;
 	size_t		 deleted;	/* confirmed deleted on the server */
+	size_t		 kept;		/* deletions the server accepted and
+					   did not carry out */
 	unsigned long long bytes_total;
 };
 

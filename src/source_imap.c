@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* IMAP source: libetpan over jharvest's TLS stream, batched UID FETCH. */
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@
 
 #define DEBUG_FLAG	DEBUG_IMAP
 
+static int64_t	imap_date_epoch(const struct mailimap_date_time *d);
+
 /* One message in memory at most; more is refused, never truncated. */
 #ifndef IMAP_MSG_MAX
 #define IMAP_MSG_MAX		((size_t)512 << 20)
@@ -36,11 +39,19 @@
 /* How much of each chunk the -D imap trace shows. */
 #define IMAP_TRACE_MAX		160
 
+/* imap_folder's and the listing's flags. */
+#define IMAP_F_DATE	0x01		/* INTERNALDATE known */
+#define IMAP_F_DUP	0x02		/* UID listed more than once */
+#define IMAP_F_NODELETE	0x04		/* not deleted in this session */
+
 struct imap_folder {
 	const char	*name;		/* borrowed from acct->folders */
 	uint32_t	 uidvalidity;
 	uint32_t	*uids;		/* owned: new messages, ascending */
 	uint32_t	*sizes;		/* owned: their RFC822.SIZE */
+	int64_t		*dates;		/* owned: their INTERNALDATE */
+	unsigned char	*flags;		/* owned: IMAP_F_* */
+	uint32_t	*places;	/* owned: IMAP_F_DUP's place */
 	size_t		 nuids;
 	size_t		 next;		/* first UID not fetched yet */
 	int		 scanned;
@@ -54,6 +65,7 @@ enum imap_slot {
 
 struct imap_msg {
 	uint32_t	 uid;
+	size_t		 idx;		/* in the folder's arrays */
 	enum imap_slot	 state;
 	size_t		 len;		/* bytes received, also when too big */
 	struct buf	 body;		/* owned */
@@ -62,7 +74,8 @@ struct imap_msg {
 enum imap_mode {
 	IMAP_MODE_NONE = 0,
 	IMAP_MODE_SIZES,		/* collect UID and RFC822.SIZE */
-	IMAP_MODE_BODIES		/* fill the batch */
+	IMAP_MODE_BODIES,		/* fill the batch */
+	IMAP_MODE_UIDS			/* collect UIDs */
 };
 
 struct source {
@@ -89,7 +102,13 @@ struct source {
 	/* State of the FETCH handlers. */
 	enum imap_mode		 mode;
 	uint32_t		*luids, *lsizes; /* owned: a size listing */
+	int64_t			*ldates;	/* owned: INTERNALDATE */
+	unsigned char		*lflags;	/* owned: IMAP_F_* */
+	uint32_t		*lplaces;	/* owned: 1.. among messages
+						   listed under one UID */
 	size_t			 nlist, caplist;
+	size_t			 unexpected;	/* bodies under UIDs not asked */
+	uint32_t		 unexpected_uid;	/* the first */
 	struct buf		 incoming;	/* body being received */
 	size_t			 incoming_len;
 	int			 incoming_big;
@@ -104,6 +123,7 @@ struct source {
 	size_t			 handed;
 	struct remote_progress	 prog;
 	char			 label[96];
+	char			 place[16];	/* the key's, handed out */
 };
 
 /*
@@ -498,13 +518,21 @@ imap_batch_find(struct source *s, uint32_t uid)
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (s->batch[mid].uid == uid)
-			return &s->batch[mid];
+			break;
 		if (s->batch[mid].uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	if (lo >= hi)
+		return NULL;
+	/* Messages sharing a UID: the first one still waiting. */
+	while (mid > 0 && s->batch[mid - 1].uid == uid)
+		mid--;
+	for (; mid < s->nbatch && s->batch[mid].uid == uid; mid++)
+		if (s->batch[mid].state == IMAP_SLOT_WAITING)
+			return &s->batch[mid];
+	return &s->batch[mid - 1];
 }
 
 static void
@@ -517,7 +545,8 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 	struct imap_msg *m;
 	clistiter *it;
 	uint32_t uid = 0, size = 0;
-	int have_size = 0, have_body = 0;
+	int64_t date = 0;
+	int have_size = 0, have_body = 0, have_date = 0;
 
 	for (it = clist_begin(att->att_list); it != NULL;
 	    it = clist_next(it)) {
@@ -533,6 +562,13 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 			size = st->att_data.att_rfc822_size;
 			have_size = 1;
 			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			if (st->att_data.att_internal_date != NULL) {
+				date = imap_date_epoch(
+				    st->att_data.att_internal_date);
+				have_date = 1;
+			}
+			break;
 		case MAILIMAP_MSG_ATT_BODY_SECTION:
 			sec = st->att_data.att_body_section;
 			have_body = 1;
@@ -542,16 +578,26 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 		}
 	}
 
-	if (s->mode == IMAP_MODE_SIZES && uid != 0 && have_size) {
+	if ((s->mode == IMAP_MODE_SIZES && uid != 0 && have_size) ||
+	    (s->mode == IMAP_MODE_UIDS && uid != 0)) {
 		if (s->nlist == s->caplist) {
 			s->caplist = s->caplist ? s->caplist * 2 : 256;
 			s->luids = xreallocarray(s->luids, s->caplist,
 			    sizeof(*s->luids));
 			s->lsizes = xreallocarray(s->lsizes, s->caplist,
 			    sizeof(*s->lsizes));
+			s->ldates = xreallocarray(s->ldates, s->caplist,
+			    sizeof(*s->ldates));
+			s->lflags = xreallocarray(s->lflags, s->caplist,
+			    sizeof(*s->lflags));
+			s->lplaces = xreallocarray(s->lplaces, s->caplist,
+			    sizeof(*s->lplaces));
 		}
+		s->lplaces[s->nlist] = 0;
 		s->luids[s->nlist] = uid;
 		s->lsizes[s->nlist] = size;
+		s->ldates[s->nlist] = date;
+		s->lflags[s->nlist] = have_date ? IMAP_F_DATE : 0;
 		s->nlist++;
 	} else if (s->mode == IMAP_MODE_BODIES && have_body && uid != 0) {
 		/* A literal the parser kept instead of streaming it. */
@@ -560,10 +606,13 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 			imap_body_cb(0, sec, sec->sec_body_part,
 			    sec->sec_length, s);
 		m = imap_batch_find(s, uid);
-		if (m == NULL || m->state != IMAP_SLOT_WAITING)
+		if (m == NULL || m->state != IMAP_SLOT_WAITING) {
+			/* Not what was asked: a server error, said later. */
 			log_debug(DEBUG_FLAG, "%s: uid %u: unexpected body, "
 			    "ignored", s->where, uid);
-		else {
+			if (s->unexpected++ == 0)
+				s->unexpected_uid = uid;
+		} else {
 			m->len = s->incoming_len;
 			if (s->incoming_big)
 				m->state = IMAP_SLOT_TOOBIG;
@@ -591,13 +640,33 @@ imap_set_from(const uint32_t *uids, size_t n)
 	if (set == NULL)
 		fatalx("out of memory");
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && uids[j] == uids[j - 1] + 1; j++)
+		/* A UID shared by several messages is asked for once. */
+		for (j = i + 1; j < n && (uids[j] == uids[j - 1] + 1 ||
+		    uids[j] == uids[j - 1]); j++)
 			continue;
 		if (mailimap_set_add_interval(set, uids[i], uids[j - 1]) !=
 		    MAILIMAP_NO_ERROR)
 			fatalx("out of memory");
 	}
 	return set;
+}
+
+static void
+imap_server_error(struct source *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+imap_server_error(struct source *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug(DEBUG_FLAG, "%s: %s", s->where, msg);
+	if (s->o.server_error != NULL)
+		s->o.server_error(s->o.seen_ctx, msg);
 }
 
 /* Select name (read-write only with delete = yes and no dry run). */
@@ -631,15 +700,21 @@ imap_select(struct source *s, const char *name, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
-/* UID FETCH 1:* (UID RFC822.SIZE) into s->luids/lsizes, ascending. */
+/*
+ * UID FETCH 1:* (UID RFC822.SIZE INTERNALDATE) into s->luids, lsizes,
+ * ldates and lflags, ascending.  A UID listed more than once is kept
+ * once, flagged IMAP_F_DUP.
+ */
 static enum jh_status
 imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	char what[160];
-	size_t i, j;
+	size_t i, j, k;
 	uint32_t u, z;
+	int64_t d;
+	unsigned char fl;
 	int r;
 
 	s->nlist = 0;
@@ -651,7 +726,9 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR)
+	    mailimap_fetch_att_new_rfc822_size()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_internaldate()) != MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
 	s->mode = IMAP_MODE_SIZES;
 	r = imap_uid_fetch(s, set, ft);
@@ -666,23 +743,40 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 	for (i = 1; i < s->nlist; i++) {
 		u = s->luids[i];
 		z = s->lsizes[i];
+		d = s->ldates[i];
+		fl = s->lflags[i];
 		for (j = i; j > 0 && s->luids[j - 1] > u; j--) {
 			s->luids[j] = s->luids[j - 1];
 			s->lsizes[j] = s->lsizes[j - 1];
+			s->ldates[j] = s->ldates[j - 1];
+			s->lflags[j] = s->lflags[j - 1];
 		}
 		s->luids[j] = u;
 		s->lsizes[j] = z;
+		s->ldates[j] = d;
+		s->lflags[j] = fl;
 	}
-	/* A UID listed twice would be fetched and handed out twice. */
-	for (i = j = 0; i < s->nlist; i++)
-		if (j == 0 || s->luids[i] != s->luids[j - 1]) {
-			s->luids[j] = s->luids[i];
-			s->lsizes[j++] = s->lsizes[i];
+	/*
+	 * A UID listed for several messages is a server error: which one
+	 * a STORE reaches is the server's guess, so none of them is ever
+	 * deleted.  Each is kept under the UID and its place among them
+	 * (the listing's order, kept by the stable sort above): one UID
+	 * FETCH brings them all, in that order.
+	 */
+	for (i = 0; i < s->nlist; i = k) {
+		for (k = i + 1; k < s->nlist && s->luids[k] == s->luids[i];
+		    k++)
+			continue;
+		if (k - i == 1)
+			continue;
+		for (j = i; j < k; j++) {
+			s->lflags[j] |= IMAP_F_DUP;
+			s->lplaces[j] = (uint32_t)(j - i + 1);
 		}
-	if (j < s->nlist)
-		log_warnx("%s: %s: the server listed %zu UIDs more than once",
-		    s->where, name, s->nlist - j);
-	s->nlist = j;
+		imap_server_error(s, "%s: uid %u: listed for %zu messages: a "
+		    "server error; each is archived under the uid and its "
+		    "place, and none is deleted", name, s->luids[i], k - i);
+	}
 	return JHARVEST_OK;
 }
 
@@ -697,9 +791,10 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 {
 	struct mailimap_flag_list *fl;
 	struct mailimap_store_att_flags *sf;
+	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	char what[160];
-	size_t off, k;
+	size_t off, k, kept;
 	int r;
 
 	for (off = 0; off < n; off += k) {
@@ -730,17 +825,59 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 			s->warned_expunge = 1;
 			r = mailimap_expunge(s->imap);
 		}
-		mailimap_set_free(set);
 		if (r != MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
 			snprintf(what, sizeof(what), "%s: uid %u: expunge",
 			    name, uids[off]);
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
 		}
-		s->prog.deleted += k;
+		/* Deletions checked: what is still there was kept. */
+		ft = mailimap_fetch_type_new_fetch_att_list_empty();
+		if (ft == NULL || mailimap_fetch_type_new_fetch_att_list_add(ft,
+		    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR)
+			fatalx("out of memory");
+		s->nlist = 0;
+		s->mode = IMAP_MODE_UIDS;
+		r = imap_uid_fetch(s, set, ft);
+		s->mode = IMAP_MODE_NONE;
+		mailimap_fetch_type_free(ft);
+		mailimap_set_free(set);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(what, sizeof(what), "%s: uid %u: check the "
+			    "deletion", name, uids[off]);
+			return imap_error(s, r, JH_EUNAVAIL, what, err);
+		}
+		kept = s->nlist < k ? s->nlist : k;
+		s->nlist = 0;
+		s->prog.deleted += k - kept;
+		s->prog.kept += kept;
 		log_debug(DEBUG_FLAG, "%s: %s: deleted %zu messages from uid "
-		    "%u", s->where, name, k, uids[off]);
+		    "%u, %zu kept by the server", s->where, name, k - kept,
+		    uids[off], kept);
 	}
 	return JHARVEST_OK;
+}
+
+/* The key's place among messages listed under one UID; NULL if alone. */
+static const char *
+imap_place(uint32_t place, char *buf, size_t size)
+{
+	if (place == 0)
+		return NULL;
+	snprintf(buf, size, "%u", place);
+	return buf;
+}
+
+/* What the listing said about a message, as the seen key records it. */
+static void
+imap_facts(uint32_t size, int64_t date, unsigned char flags,
+    struct archive_facts *fa)
+{
+	memset(fa, 0, sizeof(*fa));
+	fa->known = 1;
+	fa->size = size;
+	fa->has_date = (flags & IMAP_F_DATE) != 0;
+	fa->date = fa->has_date ? date : 0;
 }
 
 static void
@@ -765,9 +902,12 @@ static enum jh_status
 imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 {
 	struct archive_source key;
+	struct archive_facts was;
+	char place[16];
 	uint32_t *old = NULL;
-	size_t i, nold = 0, total;
+	size_t i, nold = 0, nlegacy = 0, total;
 	enum jh_status rc;
+	unsigned char fl;
 	int seen;
 
 	s->selected = NULL;	/* re-read UIDVALIDITY */
@@ -784,7 +924,13 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity);
 	free(f->uids);
 	free(f->sizes);
+	free(f->dates);
+	free(f->flags);
+	free(f->places);
 	f->uids = f->sizes = NULL;
+	f->dates = NULL;
+	f->flags = NULL;
+	f->places = NULL;
 	f->nuids = f->next = 0;
 	f->scanned = 1;
 	if ((rc = imap_list_sizes(s, f->name, err)) != JHARVEST_OK)
@@ -792,17 +938,28 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 
 	f->uids = xreallocarray(NULL, s->nlist + 1, sizeof(*f->uids));
 	f->sizes = xreallocarray(NULL, s->nlist + 1, sizeof(*f->sizes));
+	f->dates = xreallocarray(NULL, s->nlist + 1, sizeof(*f->dates));
+	f->flags = xreallocarray(NULL, s->nlist + 1, sizeof(*f->flags));
+	f->places = xreallocarray(NULL, s->nlist + 1, sizeof(*f->places));
 	for (i = 0; i < s->nlist; i++) {
 		imap_key(s, f, s->luids[i], &key);
-		seen = s->o.seen != NULL ? s->o.seen(s->o.seen_ctx, &key) : 0;
+		key.uidl = imap_place(s->lplaces[i], place, sizeof(place));
+		imap_facts(s->lsizes[i], s->ldates[i], s->lflags[i],
+		    &key.facts);
+		fl = s->lflags[i];
+		if (fl & IMAP_F_DUP)
+			fl |= IMAP_F_NODELETE;
+		seen = s->o.seen != NULL ? s->o.seen(s->o.seen_ctx, &key,
+		    &was) : 0;
 		if (seen < 0) {
 			free(old);
 			return jh_err_set(err, JH_EIO, 0,
 			    "%s: uid %u: cannot look up the archive",
 			    f->name, s->luids[i]);
 		}
-		if (seen) {
-			if (s->writable) {
+		if (seen && archive_facts_equal(&was, &key.facts)) {
+			/* Archived by an earlier run: verified, deleted. */
+			if (s->writable && !(fl & IMAP_F_DUP)) {
 				if (old == NULL)
 					old = xreallocarray(NULL, s->nlist,
 					    sizeof(*old));
@@ -810,13 +967,39 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 			}
 			continue;
 		}
+		if (seen && was.known) {
+			/* Verify before delete: this is another message. */
+			imap_server_error(s, "%s: uid %u: the server lists a "
+			    "different message under an id already archived "
+			    "(uidvalidity %u, RFC822.SIZE %u, archived with "
+			    "%llu%s): a server error; it is archived as new "
+			    "and not deleted in this run", f->name,
+			    s->luids[i], f->uidvalidity, s->lsizes[i],
+			    (unsigned long long)was.size, was.size ==
+			    key.facts.size ? ", another INTERNALDATE" : "");
+			fl |= IMAP_F_NODELETE;
+		} else if (seen && !s->writable)
+			continue;	/* nothing to verify without deleting */
+		else if (seen) {
+			/*
+			 * Archived before facts were kept: fetched again to
+			 * record them, deleted in a later run once they
+			 * match.
+			 */
+			fl |= IMAP_F_NODELETE;
+			nlegacy++;
+		}
 		f->uids[f->nuids] = s->luids[i];
 		f->sizes[f->nuids] = s->lsizes[i];
+		f->dates[f->nuids] = s->ldates[i];
+		f->flags[f->nuids] = fl;
+		f->places[f->nuids] = s->lplaces[i];
 		f->nuids++;
 	}
-	log_debug(DEBUG_FLAG, "%s: %s: uidvalidity %u: %zu messages, %zu new"
-	    ", %zu archived before to delete", s->where, f->name,
-	    f->uidvalidity, s->nlist, f->nuids, nold);
+	log_debug(DEBUG_FLAG, "%s: %s: uidvalidity %u: %zu messages, %zu to "
+	    "fetch (%zu archived without facts, to verify), %zu archived "
+	    "before to delete", s->where, f->name, f->uidvalidity, s->nlist,
+	    f->nuids, nlegacy, nold);
 	if (nold > 0) {
 		rc = imap_delete_uids(s, f->name, old, nold, err);
 		free(old);
@@ -891,12 +1074,28 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 			break;
 		bytes += f->sizes[f->next + n];
 	}
+	/*
+	 * Messages sharing a UID come in one answer: end the batch before
+	 * them rather than in their midst (unless they fill it alone).
+	 */
+	if (n > 0 && f->next + n < f->nuids &&
+	    f->uids[f->next + n] == f->uids[f->next + n - 1]) {
+		for (i = n; i > 0 && f->uids[f->next + i - 1] ==
+		    f->uids[f->next + n]; i--)
+			bytes -= f->sizes[f->next + i - 1];
+		if (i > 0)
+			n = i;
+		else
+			for (i = 0; i < n; i++)
+				bytes += f->sizes[f->next + i];
+	}
 	uids = f->uids + f->next;
 	s->batch = xcalloc(n, sizeof(*s->batch));
 	s->nbatch = n;
 	s->batch_folder = f;
 	for (i = 0; i < n; i++) {
 		s->batch[i].uid = uids[i];
+		s->batch[i].idx = f->next + i;
 		buf_init(&s->batch[i].body, IMAP_MSG_MAX);
 	}
 	f->next += n;
@@ -921,12 +1120,18 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	    "uid %u..%u", s->where, f->name, n, bytes, uids[0],
 	    uids[n - 1]);
 	imap_incoming_reset(s);
+	s->unexpected = 0;
 	s->mode = IMAP_MODE_BODIES;
 	r = imap_uid_fetch(s, set, ft);
 	s->mode = IMAP_MODE_NONE;
 	imap_incoming_reset(s);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
+	if (s->unexpected > 0)
+		imap_server_error(s, "%s: uid %u..%u: the server answered the "
+		    "FETCH with %zu messages under UIDs not asked for or "
+		    "already answered (the first: uid %u): ignored", f->name, uids[0], uids[n - 1],
+		    s->unexpected, s->unexpected_uid);
 	if (r == MAILIMAP_NO_ERROR)
 		return JHARVEST_OK;
 
@@ -1039,10 +1244,16 @@ imap_free(struct source *s)
 	for (i = 0; i < s->nfolders; i++) {
 		free(s->folders[i].uids);
 		free(s->folders[i].sizes);
+		free(s->folders[i].dates);
+		free(s->folders[i].flags);
+		free(s->folders[i].places);
 	}
 	free(s->folders);
 	free(s->luids);
 	free(s->lsizes);
+	free(s->ldates);
+	free(s->lflags);
+	free(s->lplaces);
 	free(s->where);
 	free(s);
 }
@@ -1194,14 +1405,19 @@ imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			if (msg->state == IMAP_SLOT_WAITING) {
 				if (s->pending != JHARVEST_OK)
 					continue;	/* lost with the link */
-				if (s->batch_no == NULL) {
-					log_debug(DEBUG_FLAG, "%s: %s: uid "
-					    "%u: gone before it was fetched",
-					    s->where, f->name, msg->uid);
-					continue;
-				}
 				s->prog.done++;
 				*skipp = 1;
+				/*
+				 * Listed, asked for, not answered: never
+				 * skipped in silence.  It stays on the
+				 * server (only what is archived is deleted)
+				 * and is asked for again next run.
+				 */
+				if (s->batch_no == NULL)
+					return jh_err_set(err, JH_EUNAVAIL, 0,
+					    "%s: uid %u: listed, but the "
+					    "server's FETCH answer left it out: "
+					    "not archived", f->name, msg->uid);
 				return jh_err_set(err, JH_EDATA, 0, "%s: uid "
 				    "%u: not fetched: %s", f->name, msg->uid,
 				    s->batch_no);
@@ -1222,6 +1438,10 @@ imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			m->raw = msg->body.data;
 			m->len = msg->body.len;
 			imap_key(s, f, msg->uid, &m->key);
+			imap_facts(f->sizes[msg->idx], f->dates[msg->idx],
+			    f->flags[msg->idx], &m->key.facts);
+			m->key.uidl = imap_place(f->places[msg->idx],
+			    s->place, sizeof(s->place));
 			snprintf(s->label, sizeof(s->label), "%s uid %u",
 			    f->name, msg->uid);
 			m->label = s->label;
@@ -1255,6 +1475,24 @@ imap_uidcmp(const void *a, const void *b)
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* Whether uid, fetched from f in this session, must stay on the server. */
+static int
+imap_nodelete(const struct imap_folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->nuids, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->uids[mid] == uid)
+			return (f->flags[mid] & IMAP_F_NODELETE) != 0;
+		if (f->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 static enum jh_status
@@ -1293,8 +1531,11 @@ imap_done(struct source *s, const struct archive_source *keys, size_t n,
 				    strcmp(keys[j].account,
 				    s->acct->name) == 0 &&
 				    strcmp(keys[j].folder, f->name) == 0 &&
-				    keys[j].uidvalidity == uv)
+				    keys[j].uidvalidity == uv &&
+				    !imap_nodelete(f, keys[j].uid))
 					uids[nu++] = keys[j].uid;
+			if (nu == 0)
+				continue;
 			if ((rc = imap_select(s, f->name, err)) != JHARVEST_OK)
 				break;
 			if (s->imap->imap_selection_info->sel_uidvalidity !=
@@ -1680,8 +1921,8 @@ imap_stat_att_cb(struct mailimap_msg_att *att, void *ctx)
 	kf.name = f->name;
 	kf.uidvalidity = f->uidvalidity;
 	imap_key(c->s, &kf, uid, &key);
-	seen = c->s->o.seen != NULL ? c->s->o.seen(c->s->o.seen_ctx, &key) :
-	    0;
+	seen = c->s->o.seen != NULL ? c->s->o.seen(c->s->o.seen_ctx, &key,
+	    NULL) : 0;
 	if (seen < 0) {
 		if (!c->seen_failed)
 			c->bad_uid = uid;

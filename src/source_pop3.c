@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,19 @@
  */
 struct pop3_msg {
 	unsigned long		 num;
-	unsigned long long	 size;		/* from LIST; 0 unknown */
+	unsigned long long	 size;		/* from LIST */
+	int			 has_size;	/* LIST gave it */
 	char			*uidl;		/* owned */
+	char			*key;		/* owned: the seen key's UIDL,
+						   "UIDL NUM" when the UIDL
+						   is listed more than once */
+	int			 dup;		/* UIDL listed more than once */
+	int			 nodelete;	/* not in this session */
 	int			 deleted;	/* DELE accepted */
 };
 
 struct source {
+	struct remote_opts	 o;		/* copy; pointers borrowed */
 	const struct account	*acct;		/* borrowed */
 	int			 delete;	/* delete = yes, no dry run */
 	struct net		*net;		/* owned */
@@ -173,6 +181,63 @@ pop3_cmp_uidl(const void *a, const void *b)
 	return strcmp((*x)->uidl, (*y)->uidl);
 }
 
+static void
+pop3_server_error(struct source *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+pop3_server_error(struct source *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug(DEBUG_FLAG, "%s: %s", net_where(s->net), msg);
+	if (s->o.server_error != NULL)
+		s->o.server_error(s->o.seen_ctx, msg);
+}
+
+/*
+ * A UIDL the server lists for several messages is a server error
+ * (RFC 1939 section 7): each of them is kept under "UIDL NUM", a key no
+ * real UIDL can take (UIDLs have no spaces), and none is ever deleted.
+ */
+static void
+pop3_find_dups(struct source *s)
+{
+	struct pop3_msg *m;
+	char nums[128];
+	size_t i, j, k, o;
+
+	for (i = 0; i < s->nmsgs; i = j) {
+		for (j = i + 1; j < s->nmsgs && strcmp(s->byuidl[i]->uidl,
+		    s->byuidl[j]->uidl) == 0; j++)
+			continue;
+		if (j - i == 1) {
+			m = s->byuidl[i];
+			m->key = xstrdup(m->uidl);
+			continue;
+		}
+		nums[0] = '\0';
+		for (k = i, o = 0; k < j; k++) {
+			m = s->byuidl[k];
+			m->dup = m->nodelete = 1;
+			m->key = xasprintf("%s %lu", m->uidl, m->num);
+			if (o < sizeof(nums))
+				o += (size_t)snprintf(nums + o, sizeof(nums) -
+				    o, "%s%lu", k > i ? ", " : "", m->num);
+		}
+		if (o >= sizeof(nums))
+			memcpy(nums + sizeof(nums) - 4, "...", 4);
+		pop3_server_error(s, "uidl %s: listed for %zu different "
+		    "messages (numbers %s): a server error; each is archived "
+		    "under \"%s NUMBER\" and none is deleted",
+		    s->byuidl[i]->uidl, j - i, nums, s->byuidl[i]->uidl);
+	}
+}
+
 /* "n uidl" lines into s->msgs, in the server's order. */
 static enum jh_status
 pop3_parse_uidl(struct source *s, struct jh_err *err)
@@ -199,10 +264,9 @@ pop3_parse_uidl(struct source *s, struct jh_err *err)
 			s->msgs = xreallocarray(s->msgs, cap,
 			    sizeof(*s->msgs));
 		}
+		memset(&s->msgs[s->nmsgs], 0, sizeof(s->msgs[s->nmsgs]));
 		s->msgs[s->nmsgs].num = num;
-		s->msgs[s->nmsgs].size = 0;
 		s->msgs[s->nmsgs].uidl = xstrdup(u);
-		s->msgs[s->nmsgs].deleted = 0;
 		s->nmsgs++;
 	}
 	s->byuidl = xreallocarray(NULL, s->nmsgs ? s->nmsgs : 1,
@@ -210,6 +274,7 @@ pop3_parse_uidl(struct source *s, struct jh_err *err)
 	for (i = 0; i < s->nmsgs; i++)
 		s->byuidl[i] = &s->msgs[i];
 	qsort(s->byuidl, s->nmsgs, sizeof(*s->byuidl), pop3_cmp_uidl);
+	pop3_find_dups(s);
 	return JHARVEST_OK;
 bad:
 	return jh_err_set(err, JH_EDATA, 0, "%s: UIDL: malformed line "
@@ -238,14 +303,24 @@ pop3_cmp_key(const void *key, const void *elem)
 	return strcmp(key, (*m)->uidl);
 }
 
+/* The message whose seen key is key ("UIDL", or "UIDL NUM"). */
 static struct pop3_msg *
-pop3_by_uidl(struct source *s, const char *uidl)
+pop3_by_key(struct source *s, const char *key)
 {
 	struct pop3_msg **r;
+	size_t i;
 
-	r = bsearch(uidl, s->byuidl, s->nmsgs, sizeof(*s->byuidl),
+	/* Keys of shared UIDLs are few: a scan. */
+	if (strchr(key, ' ') != NULL) {
+		for (i = 0; i < s->nmsgs; i++)
+			if (s->msgs[i].key != NULL &&
+			    strcmp(s->msgs[i].key, key) == 0)
+				return &s->msgs[i];
+		return NULL;
+	}
+	r = bsearch(key, s->byuidl, s->nmsgs, sizeof(*s->byuidl),
 	    pop3_cmp_key);
-	return r != NULL ? *r : NULL;
+	return r != NULL && !(*r)->dup ? *r : NULL;
 }
 
 /* "n size" lines: sizes for progress and for the log. */
@@ -262,9 +337,11 @@ pop3_parse_list(struct source *s)
 		num = strtoul(line, &end, 10);
 		if (errno != 0 || end == line || *end != ' ')
 			continue;
-		size = strtoull(end + 1, NULL, 10);
-		if ((m = pop3_by_num(s, num)) != NULL)
+		size = strtoull(end + 1, &end, 10);
+		if ((m = pop3_by_num(s, num)) != NULL && *end == '\0') {
 			m->size = size;
+			m->has_size = 1;
+		}
 	}
 }
 
@@ -273,6 +350,8 @@ pop3_dele(struct source *s, struct pop3_msg *m, struct jh_err *err)
 {
 	enum jh_status st;
 
+	if (m->nodelete)
+		return JHARVEST_OK;
 	snprintf(s->cmd, sizeof(s->cmd), "DELE %lu", m->num);
 	snprintf(s->label, sizeof(s->label), "uidl %s: DELE", m->uidl);
 	st = pop3_cmd(s, s->cmd, 1, NULL, s->label, err);
@@ -299,7 +378,9 @@ pop3_key(const struct source *s, const struct pop3_msg *m,
 	k->type = SOURCE_POP3;
 	k->account = s->acct->name;
 	k->tenant = s->acct->tenant;
-	k->uidl = m->uidl;
+	k->uidl = m->key;
+	k->facts.known = m->has_size;
+	k->facts.size = m->size;
 }
 
 /* Log in and read the UIDL list: what probe and open share. */
@@ -312,6 +393,7 @@ pop3_connect(const struct remote_opts *o, struct source **sp,
 
 	*sp = NULL;
 	s = xcalloc(1, sizeof(*s));
+	s->o = *o;
 	s->acct = o->acct;
 	s->delete = o->acct->delete && !o->dry_run;
 	buf_init(&s->list, POP3_LIST_MAX);
@@ -346,9 +428,10 @@ pop3_open(const struct remote_opts *o, struct source **sp,
 {
 	struct source *s;
 	struct archive_source k;
+	struct archive_facts old;
 	struct pop3_msg *m;
 	enum jh_status st;
-	size_t i;
+	size_t i, nlegacy = 0;
 	int r;
 
 	if ((st = pop3_connect(o, &s, err)) != JHARVEST_OK)
@@ -365,19 +448,39 @@ pop3_open(const struct remote_opts *o, struct source **sp,
 	for (i = 0; i < s->nmsgs; i++) {
 		m = &s->msgs[i];
 		pop3_key(s, m, &k);
-		r = o->seen != NULL ? o->seen(o->seen_ctx, &k) : 0;
+		r = o->seen != NULL ? o->seen(o->seen_ctx, &k, &old) : 0;
 		if (r < 0) {
 			st = jh_err_set(err, JH_EIO, 0, "%s: uidl %s: cannot "
 			    "look it up in the archive", net_where(s->net),
 			    m->uidl);
 			goto fail;
 		}
-		if (r > 0) {
+		if (r > 0 && archive_facts_equal(&old, &k.facts)) {
 			/* Archived and committed in an earlier run. */
 			if (s->delete &&
 			    (st = pop3_dele(s, m, err)) != JHARVEST_OK)
 				goto fail;
 			continue;
+		}
+		if (r > 0 && old.known && k.facts.known) {
+			/* Verify before delete: this is another message. */
+			pop3_server_error(s, "uidl %s: the server lists a "
+			    "different message under an id already archived "
+			    "(LIST size %llu, archived with %llu): a server "
+			    "error; it is archived as new and not deleted in "
+			    "this run", m->key, m->size,
+			    (unsigned long long)old.size);
+			m->nodelete = 1;
+		} else if (r > 0 && !s->delete)
+			continue;	/* nothing to verify without deleting */
+		else if (r > 0) {
+			/*
+			 * Archived before facts were kept (or LIST gave no
+			 * size): fetched again to record them, deleted in a
+			 * later run once they match.
+			 */
+			m->nodelete = 1;
+			nlegacy++;
 		}
 		if (o->limit > 0 && s->ntodo >= o->limit)
 			continue;
@@ -385,9 +488,9 @@ pop3_open(const struct remote_opts *o, struct source **sp,
 		s->prog.bytes_total += m->size;
 	}
 	s->prog.total = s->ntodo;
-	log_debug(DEBUG_FLAG, "%s: %zu messages, %zu to fetch, %zu deleted "
-	    "as already archived", net_where(s->net), s->nmsgs, s->ntodo,
-	    s->prog.deleted);
+	log_debug(DEBUG_FLAG, "%s: %zu messages, %zu to fetch (%zu archived "
+	    "without facts, to verify), %zu deleted as already archived",
+	    net_where(s->net), s->nmsgs, s->ntodo, nlegacy, s->prog.deleted);
 	*sp = s;
 	return JHARVEST_OK;
 fail:
@@ -458,11 +561,61 @@ pop3_done(struct source *s, const struct archive_source *keys, size_t n,
 	for (i = 0; i < n; i++) {
 		if (keys[i].type != SOURCE_POP3 || keys[i].uidl == NULL)
 			continue;
-		if ((m = pop3_by_uidl(s, keys[i].uidl)) == NULL || m->deleted)
+		if ((m = pop3_by_key(s, keys[i].uidl)) == NULL || m->deleted)
 			continue;
 		if ((st = pop3_dele(s, m, err)) != JHARVEST_OK)
 			return st;
 	}
+	return JHARVEST_OK;
+}
+
+/*
+ * QUIT, which makes the server remove what it accepted to DELE, then
+ * log in again and count those UIDLs still listed: a server that says
+ * +OK and keeps the messages is told from one that deleted them.
+ */
+static enum jh_status
+pop3_finish(struct source *s, struct jh_err *err)
+{
+	struct remote_opts o;
+	struct source *c;
+	struct pop3_msg **r;
+	enum jh_status st;
+	size_t i, ndel = 0, kept = 0;
+
+	for (i = 0; i < s->nmsgs; i++)
+		if (s->msgs[i].deleted)
+			ndel++;
+	if (s->net == NULL || s->broken)
+		return JHARVEST_OK;
+	net_free(s->net);	/* QUIT */
+	s->net = NULL;
+	if (ndel == 0)
+		return JHARVEST_OK;
+	o = s->o;
+	o.seen = NULL;
+	o.server_error = NULL;
+	if ((st = pop3_connect(&o, &c, err)) != JHARVEST_OK) {
+		snprintf(err->msg + strlen(err->msg), sizeof(err->msg) -
+		    strlen(err->msg), " (checking that %zu deleted messages "
+		    "are gone)", ndel);
+		return st;
+	}
+	for (i = 0; i < s->nmsgs; i++) {
+		if (!s->msgs[i].deleted)
+			continue;
+		r = bsearch(s->msgs[i].uidl, c->byuidl, c->nmsgs,
+		    sizeof(*c->byuidl), pop3_cmp_key);
+		if (r != NULL) {
+			kept++;
+			log_debug(DEBUG_FLAG, "%s: uidl %s: DELE accepted, "
+			    "still listed after QUIT", net_where(c->net),
+			    s->msgs[i].uidl);
+		}
+	}
+	pop3_close(c);
+	s->prog.kept += kept;
+	s->prog.deleted -= kept;
 	return JHARVEST_OK;
 }
 
@@ -475,8 +628,10 @@ pop3_close(struct source *s)
 		return;
 	/* curl_easy_cleanup sends QUIT: only committed keys were DELEd. */
 	net_free(s->net);
-	for (i = 0; i < s->nmsgs; i++)
+	for (i = 0; i < s->nmsgs; i++) {
 		free(s->msgs[i].uidl);
+		free(s->msgs[i].key);
+	}
 	free(s->msgs);
 	free(s->byuidl);
 	free(s->todo);
@@ -594,6 +749,7 @@ const struct source_ops pop3_source_ops = {
 	.name = "pop3",
 	.next = pop3_next,
 	.done = pop3_done,
+	.finish = pop3_finish,
 	.close = pop3_close,
 };
 
@@ -647,7 +803,7 @@ pop3_stat(const struct remote_opts *o, struct remote_stat **stp,
 	for (i = 0; i < s->nmsgs; i++) {
 		m = &s->msgs[i];
 		pop3_key(s, m, &k);
-		r = o->seen != NULL ? o->seen(o->seen_ctx, &k) : 0;
+		r = o->seen != NULL ? o->seen(o->seen_ctx, &k, NULL) : 0;
 		if (r < 0) {
 			st = jh_err_set(err, JH_EIO, 0, "%s: uidl %s: cannot "
 			    "look it up in the archive", net_where(s->net),

@@ -340,18 +340,26 @@ fz_stream_logger(mailstream *st, int type, const char *str, size_t size,
  * so, and looking up UID 666 fails.
  */
 static int
-fz_seen(void *ctx, const struct archive_source *k)
+fz_seen(void *ctx, const struct archive_source *k,
+    struct archive_facts *factsp)
 {
 	const struct fz_ctx *z = ctx;
+	int r;
 
 	if (k->type != SOURCE_IMAP || k->account != z->acct.name ||
 	    k->folder == NULL)
 		abort();
+	if (factsp != NULL)
+		memset(factsp, 0, sizeof(*factsp));
 	if (!z->archive)
 		return 0;
 	if (k->uid == 666)
 		return -1;
-	return k->uid % 3 == 0;
+	/* Archived with the facts the server lists now. */
+	r = k->uid % 3 == 0;
+	if (r && factsp != NULL)
+		*factsp = k->facts;
+	return r;
 }
 
 static void
@@ -403,7 +411,7 @@ fz_check_folder(struct fz_ctx *z, const struct imap_folder *f)
 		k.account = z->acct.name;
 		k.folder = f->name;
 		k.uid = f->uids[i];
-		if (fz_seen(z, &k) != 0)
+		if (fz_seen(z, &k, NULL) != 0)
 			abort();
 	}
 }
@@ -500,8 +508,12 @@ fz_drain(struct fz_ctx *z, struct source *s)
 		fz_check_batch(z, s, s->bpos - 1);
 		slot = &s->batch[s->bpos - 1];
 		if (skip) {
-			/* Not received, and said why: never both. */
-			if (rc != JH_EDATA)
+			/*
+			 * Not received, and said why: never both.  A UID
+			 * the answer left out is the server's fault (69).
+			 */
+			if (rc != JH_EDATA && !(rc == JH_EUNAVAIL &&
+			    slot->state == IMAP_SLOT_WAITING))
 				abort();
 			fz_check_err(rc, &err);
 			if (slot->state == IMAP_SLOT_HAVE && slot->len > 0)
@@ -514,7 +526,7 @@ fz_drain(struct fz_ctx *z, struct source *s)
 		    m.key.account != z->acct.name ||
 		    m.key.folder != s->batch_folder->name ||
 		    m.key.uidvalidity != s->batch_folder->uidvalidity ||
-		    m.label == NULL || fz_seen(z, &m.key) != 0)
+		    m.label == NULL || fz_seen(z, &m.key, NULL) != 0)
 			abort();
 		z->bodies += m.len;
 		if (z->bodies > z->input_len)

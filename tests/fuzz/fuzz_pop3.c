@@ -36,7 +36,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pop3_parse_uidl(&s, &err) != JHARVEST_OK)
 		goto out;
 	for (i = 0; i < s.nmsgs; i++)
-		if (pop3_by_uidl(&s, s.msgs[i].uidl) == NULL ||
+		if (s.msgs[i].key == NULL ||
+		    pop3_by_key(&s, s.msgs[i].key) == NULL ||
 		    !pop3_uidl_valid(s.msgs[i].uidl))
 			abort();
 	if (mid != NULL) {
@@ -47,8 +48,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pop3_parse_list(&s);
 	}
 out:
-	for (i = 0; i < s.nmsgs; i++)
+	for (i = 0; i < s.nmsgs; i++) {
 		free(s.msgs[i].uidl);
+		free(s.msgs[i].key);
+	}
 	free(s.msgs);
 	free(s.byuidl);
 	buf_free(&s.list);

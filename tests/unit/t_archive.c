@@ -1297,6 +1297,82 @@ t_corrupt(struct fx *f)
 	return ok;
 }
 
+/*
+ * Seen facts: recorded with the key, read back; the same facts are a
+ * duplicate, other facts (an id reused for another message) store the
+ * message and move the key to it, and a key without facts is replaced
+ * by the same message with facts only.  In an archive of its own.
+ */
+static int
+t_seen_facts(struct fx *f)
+{
+	static const char raw_x[] = "Subject: x\r\n\r\nbody x\r\n";
+	static const char raw_y[] = "Subject: y\r\n\r\nbody yy\r\n";
+	struct archive_put_result res;
+	struct archive_source s = src_pop("UID1");
+	struct archive_source bare = src_pop("UID2");
+	struct archive_facts got;
+	struct archive *ar = NULL;
+	struct archive *keep = f->ar;
+	struct jh_err err;
+	uint64_t id = 0, idx;
+	char *dir = subdir(f, "facts");
+	int ok = 0;
+
+	if (archive_open(dir, ARCHIVE_WRITE, &ar, &err) != JHARVEST_OK)
+		goto out;
+	f->ar = ar;
+	s.facts.known = 1;
+	s.facts.size = 100;
+	s.facts.has_date = 1;
+	s.facts.date = 1700000000;
+	if (!put(f, raw_x, sizeof(raw_x) - 1, mkmsg(raw_x, sizeof(raw_x) - 1,
+	    NULL, "x@example.com", "<x@example.com>", 0, 0), &s, &res) ||
+	    !res.is_new || res.replaced || !commit(ar))
+		goto out;
+	idx = res.id;
+	if (archive_seen_facts(ar, &s, &id, &got, &err) != JHARVEST_OK ||
+	    id != idx || !archive_facts_equal(&got, &s.facts))
+		goto out;
+	/* The same facts: the same message, nothing changes. */
+	if (!put(f, raw_y, sizeof(raw_y) - 1, mkmsg(raw_y, sizeof(raw_y) - 1,
+	    NULL, "y@example.com", "<y@example.com>", 0, 0), &s, &res) ||
+	    !res.dup_source || res.is_new || res.id != idx)
+		goto out;
+	/* Other facts: another message under the id is stored. */
+	s.facts.size = 101;
+	if (!put(f, raw_y, sizeof(raw_y) - 1, mkmsg(raw_y, sizeof(raw_y) - 1,
+	    NULL, "y@example.com", "<y@example.com>", 0, 0), &s, &res) ||
+	    !res.is_new || !res.replaced || res.id == idx || !commit(ar))
+		goto out;
+	if (archive_seen_facts(ar, &s, &id, &got, &err) != JHARVEST_OK ||
+	    id != res.id || got.size != 101)
+		goto out;
+	/* A key without facts (an older archive), then the same message
+	 * with facts: the facts are recorded, the record is the same. */
+	if (!put(f, raw_x, sizeof(raw_x) - 1, mkmsg(raw_x, sizeof(raw_x) - 1,
+	    NULL, "x@example.com", "<x@example.com>", 0, 0), &bare, &res) ||
+	    res.is_new || res.id != idx || !commit(ar))
+		goto out;
+	if (archive_seen_facts(ar, &bare, &id, &got, &err) != JHARVEST_OK ||
+	    id != idx || got.known)
+		goto out;
+	bare.facts = s.facts;
+	if (!put(f, raw_x, sizeof(raw_x) - 1, mkmsg(raw_x, sizeof(raw_x) - 1,
+	    NULL, "x@example.com", "<x@example.com>", 0, 0), &bare, &res) ||
+	    !res.dup_source || !res.replaced || res.id != idx || !commit(ar))
+		goto out;
+	if (archive_seen_facts(ar, &bare, &id, &got, &err) != JHARVEST_OK ||
+	    id != idx || !archive_facts_equal(&got, &s.facts))
+		goto out;
+	ok = nrecords(ar) == 2;
+out:
+	f->ar = keep;
+	archive_close(ar);
+	free(dir);
+	return ok;
+}
+
 static const struct {
 	const char	*desc;
 	int		(*fn)(struct fx *);
@@ -1338,6 +1414,7 @@ static const struct {
 	{ "foreign LMDB env refused", t_not_archive },
 	{ "map grows from 1 MiB for 40 x 256 KiB", t_map_growth },
 	{ "corrupt records and blobs give JH_EDATA", t_corrupt },
+	{ "seen facts: recorded, compared, a reused id moves", t_seen_facts },
 };
 
 static int

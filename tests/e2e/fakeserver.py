@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# A scriptable fake IMAP or POP3 server (plain TCP, loopback) that stands
+# in for misbehaving servers no local server can imitate: one that lists
+# several messages under the same UIDL or UID, reuses ids for other
+# messages, answers FETCH under other UIDs or leaves messages out, or
+# accepts deletions and keeps the messages.  Dovecot does none of that.
+#
+#   fakeserver.py PORTFILE STATEFILE
+#
+# STATEFILE is JSON, read again at each connection (so a test can change
+# the mailbox between runs) and written back when a session deletes:
+#   {"proto": "pop3" | "imap",
+#    "uidvalidity": 7,                       IMAP
+#    "messages": [{"id": "SAME" | 3,         UIDL (POP3) or UID (IMAP)
+#                  "file": "/path/msg.eml",  the message, CRLF lines
+#                  "size": 123,              optional: LIST/RFC822.SIZE
+#                  "date": "04-Dec-2026 02:00:00 +0000"}],   INTERNALDATE
+#    "keep_deleted": false,      accept DELE/EXPUNGE, remove nothing
+#    "fetch_uid_shift": 0,       answer body FETCHes under uid + shift
+#    "fetch_omit": [5]}          leave these UIDs out of body FETCHes
+# The chosen port is written to PORTFILE.  Every command is logged on
+# stderr as "fakeserver: conn N: C: LINE" (passwords left out), and
+# "fakeserver: conn N: saved" when the state file was written back, which
+# happens before the reply to QUIT or EXPUNGE is sent.
+import json, os, re, socket, sys, threading
+
+portfile, statefile = sys.argv[1], sys.argv[2]
+lock = threading.Lock()
+conns = 0
+DATE = "04-Dec-2026 02:00:00 +0000"
+
+
+def log(msg):
+    sys.stderr.write("fakeserver: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def load():
+    with lock, open(statefile) as f:
+        st = json.load(f)
+    for m in st["messages"]:
+        with open(m["file"], "rb") as f:
+            m["data"] = f.read()
+        m.setdefault("size", len(m["data"]))
+        m.setdefault("date", DATE)
+    return st
+
+
+def save(st, n):
+    out = dict(st)
+    out["messages"] = [{k: v for k, v in m.items() if k != "data"}
+                       for m in st["messages"]]
+    with lock:
+        with open(statefile + ".tmp", "w") as f:
+            json.dump(out, f, indent=1)
+        os.rename(statefile + ".tmp", statefile)
+    log("conn %d: saved" % n)
+
+
+class Conn:
+    def __init__(self, sock, n):
+        self.s, self.n, self.buf = sock, n, b""
+
+    def send(self, d):
+        self.s.sendall(d)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            d = self.s.recv(65536)
+            if not d:
+                return None
+            self.buf += d
+        i = self.buf.index(b"\r\n")
+        l, self.buf = self.buf[:i], self.buf[i + 2:]
+        return l
+
+    def read(self, k):
+        while len(self.buf) < k:
+            d = self.s.recv(65536)
+            if not d:
+                return None
+            self.buf += d
+        d, self.buf = self.buf[:k], self.buf[k:]
+        return d
+
+
+def pop3(c, st):
+    msgs = st["messages"]
+    dele = set()
+    c.send(b"+OK fakeserver ready\r\n")
+    while True:
+        l = c.line()
+        if l is None:
+            return
+        t = l.decode("latin-1")
+        w = t.split(" ")
+        cmd = w[0].upper()
+        log("conn %d: C: %s" % (c.n, "PASS <redacted>" if cmd == "PASS"
+                                else t))
+        if cmd == "CAPA":
+            c.send(b"+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n")
+        elif cmd in ("USER", "PASS", "NOOP", "RSET"):
+            if cmd == "RSET":
+                dele.clear()
+            c.send(b"+OK\r\n")
+        elif cmd == "STAT":
+            live = [m for i, m in enumerate(msgs) if i + 1 not in dele]
+            c.send(b"+OK %d %d\r\n" % (len(live),
+                                       sum(m["size"] for m in live)))
+        elif cmd in ("UIDL", "LIST") and len(w) == 1:
+            out = b"+OK\r\n"
+            for i, m in enumerate(msgs):
+                if i + 1 in dele:
+                    continue
+                v = m["id"].encode() if cmd == "UIDL" else \
+                    b"%d" % m["size"]
+                out += b"%d %s\r\n" % (i + 1, v)
+            c.send(out + b".\r\n")
+        elif cmd in ("RETR", "DELE") and len(w) == 2 and w[1].isdigit() \
+                and 1 <= int(w[1]) <= len(msgs) and int(w[1]) not in dele:
+            k = int(w[1])
+            if cmd == "DELE":
+                dele.add(k)
+                c.send(b"+OK deleted\r\n")
+                continue
+            d = msgs[k - 1]["data"]
+            if not d.endswith(b"\r\n"):
+                d += b"\r\n"
+            d = re.sub(rb"(?m)^\.", b"..", d)
+            c.send(b"+OK %d octets\r\n" % len(d) + d + b".\r\n")
+        elif cmd == "QUIT":
+            if dele and not st.get("keep_deleted"):
+                st["messages"] = [m for i, m in enumerate(msgs)
+                                  if i + 1 not in dele]
+                save(st, c.n)
+            c.send(b"+OK bye\r\n")
+            return
+        else:
+            c.send(b"-ERR fakeserver: not understood\r\n")
+
+
+def uidset(spec, uids):
+    """The UIDs of uids (a list) that the IMAP set spec names."""
+    top = max(uids) if uids else 0
+    want = set()
+    for part in spec.split(","):
+        a, _, b = part.partition(":")
+        lo = top if a == "*" else int(a)
+        hi = lo if not b else (top if b == "*" else int(b))
+        lo, hi = min(lo, hi), max(lo, hi)
+        want.update(u for u in uids if lo <= u <= hi)
+    return want
+
+
+def imap(c, st):
+    msgs = st["messages"]
+    deleted = set()  # indexes flagged \Deleted
+    c.send(b"* OK fakeserver ready\r\n")
+    while True:
+        l = c.line()
+        if l is None:
+            return
+        # A literal argument: ask for it, append it to the line.
+        while True:
+            m = re.search(rb"\{(\d+)\+?\}$", l)
+            if m is None:
+                break
+            if not l.endswith(b"+}"):
+                c.send(b"+ go ahead\r\n")
+            lit = c.read(int(m.group(1)))
+            rest = c.line()
+            if lit is None or rest is None:
+                return
+            l = l[:m.start()] + b'"' + lit + b'"' + rest
+        t = l.decode("latin-1")
+        w = t.split(" ")
+        tag, cmd = w[0], (w[1].upper() if len(w) > 1 else "")
+        if cmd == "UID" and len(w) > 2:
+            cmd = "UID " + w[2].upper()
+            args = w[3:]
+        else:
+            args = w[2:]
+        log("conn %d: C: %s" % (c.n, tag + " LOGIN <redacted>"
+                                if cmd == "LOGIN" else t))
+        ok = (tag + " OK done\r\n").encode()
+        if cmd == "CAPABILITY":
+            c.send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n" + ok)
+        elif cmd in ("LOGIN", "NOOP"):
+            c.send(ok)
+        elif cmd in ("SELECT", "EXAMINE"):
+            c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"
+                   b"* FLAGS (\\Deleted \\Seen)\r\n"
+                   b"* OK [UIDVALIDITY %d] ok\r\n"
+                   b"* OK [UIDNEXT %d] ok\r\n" %
+                   (len(msgs), st.get("uidvalidity", 7),
+                    max([m["id"] for m in msgs] + [0]) + 1))
+            c.send((tag + " OK [%s] done\r\n" % (
+                "READ-WRITE" if cmd == "SELECT" else "READ-ONLY")).encode())
+        elif cmd == "UID FETCH" and args:
+            want = uidset(args[0], [m["id"] for m in msgs])
+            items = " ".join(args[1:]).upper()
+            body = "BODY" in items
+            out = b""
+            for i, m in enumerate(msgs):
+                if m["id"] not in want:
+                    continue
+                if body and m["id"] in st.get("fetch_omit", []):
+                    continue
+                uid = m["id"] + (st.get("fetch_uid_shift", 0) if body
+                                 else 0)
+                a = b"UID %d" % uid
+                if "RFC822.SIZE" in items:
+                    a += b" RFC822.SIZE %d" % m["size"]
+                if "INTERNALDATE" in items:
+                    a += b' INTERNALDATE "%s"' % m["date"].encode()
+                if "FLAGS" in items:
+                    a += b" FLAGS (%s)" % (b"\\Deleted" if i in deleted
+                                           else b"")
+                if body:
+                    a += b" BODY[] {%d}\r\n" % len(m["data"]) + m["data"]
+                out += b"* %d FETCH (%s)\r\n" % (i + 1, a)
+            c.send(out + ok)
+        elif cmd == "UID STORE" and args:
+            want = uidset(args[0], [m["id"] for m in msgs])
+            if "\\DELETED" in " ".join(args[1:]).upper():
+                deleted.update(i for i, m in enumerate(msgs)
+                               if m["id"] in want)
+            c.send(ok)
+        elif cmd in ("UID EXPUNGE", "EXPUNGE"):
+            want = uidset(args[0], [m["id"] for m in msgs]) \
+                if cmd == "UID EXPUNGE" and args else None
+            gone = [i for i in sorted(deleted)
+                    if want is None or msgs[i]["id"] in want]
+            if gone and not st.get("keep_deleted"):
+                out = b""
+                for k, i in enumerate(gone):
+                    out += b"* %d EXPUNGE\r\n" % (i + 1 - k)
+                st["messages"] = msgs = [m for i, m in enumerate(msgs)
+                                         if i not in gone]
+                deleted = set()
+                save(st, c.n)
+                c.send(out)
+            c.send(ok)
+        elif cmd == "STATUS":
+            c.send(b"* STATUS %s (MESSAGES %d UIDVALIDITY %d)\r\n" %
+                   (args[0].encode(), len(msgs), st.get("uidvalidity", 7))
+                   + ok)
+        elif cmd == "LOGOUT":
+            c.send(b"* BYE fakeserver\r\n" + ok)
+            return
+        else:
+            c.send((tag + " BAD fakeserver: not understood\r\n").encode())
+
+
+def serve(sock, n):
+    try:
+        st = load()
+        (pop3 if st["proto"] == "pop3" else imap)(Conn(sock, n), st)
+    except OSError:
+        pass
+    except Exception as e:  # a bug here must show in the test's log
+        log("conn %d: error: %r" % (n, e))
+    log("conn %d: closed" % n)
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d\n" % ls.getsockname()[1])
+os.rename(portfile + ".tmp", portfile)
+while True:
+    s, _ = ls.accept()
+    conns += 1
+    log("conn %d" % conns)
+    threading.Thread(target=serve, args=(s, conns), daemon=True).start()
