@@ -646,6 +646,43 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 }
 
 /*
+ * After a parse error in the answer to a command that returns no data
+ * we need (STORE, EXPUNGE): read the rest of the answer, up to 1000
+ * lines, to its tagged line.  A tagged OK makes r MAILIMAP_NO_ERROR, with
+ * a warning naming the line libetpan could not parse (Mailutils imap4d
+ * answers EXPUNGE with "* n EXPUNGED"); else r is unchanged.
+ */
+static int
+imap_parse_error_ok(struct source *s, int r, const char *what)
+{
+	char tag[24], bad[IMAP_TRACE_MAX * 4 + 8];
+	const MMAPString *b = s->imap->imap_stream_buffer;
+	const char *line;
+	size_t tlen, n;
+	int i;
+
+	if (r != MAILIMAP_ERROR_PARSE || s->io_why[0] != '\0')
+		return r;
+	n = b != NULL ? strcspn(b->str, "\r\n") : 0;
+	imap_trace_escape(bad, sizeof(bad), b != NULL ? b->str : "",
+	    n < IMAP_TRACE_MAX ? n : IMAP_TRACE_MAX);
+	snprintf(tag, sizeof(tag), "%d ", s->imap->imap_tag);
+	tlen = strlen(tag);
+	for (i = 0; i < 1000; i++) {
+		if ((line = mailimap_read_line(s->imap)) == NULL)
+			return r;
+		if (strncmp(line, tag, tlen) != 0)
+			continue;
+		if (strncasecmp(line + tlen, "OK", 2) != 0)
+			return r;
+		log_warnx("%s: %s: ignored a server line it could not parse, "
+		    "as the command succeeded: %s", s->acct->name, what, bad);
+		return MAILIMAP_NO_ERROR;
+	}
+	return r;
+}
+
+/*
  * Mark uids (ascending) \Deleted and expunge them in the selected
  * folder: UID EXPUNGE with UIDPLUS, else a plain EXPUNGE (which also
  * removes whatever else is marked \Deleted, hence the warning).
@@ -673,10 +710,11 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 			fatalx("out of memory");
 		r = mailimap_uid_store(s->imap, set, sf);
 		mailimap_store_att_flags_free(sf);
+		snprintf(what, sizeof(what), "%s: uid %u: store \\Deleted",
+		    name, uids[off]);
+		r = imap_parse_error_ok(s, r, what);
 		if (r != MAILIMAP_NO_ERROR) {
 			mailimap_set_free(set);
-			snprintf(what, sizeof(what), "%s: uid %u: store "
-			    "\\Deleted", name, uids[off]);
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
 		}
 		if (s->uidplus)
@@ -690,11 +728,11 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 			r = mailimap_expunge(s->imap);
 		}
 		mailimap_set_free(set);
-		if (r != MAILIMAP_NO_ERROR) {
-			snprintf(what, sizeof(what), "%s: uid %u: expunge",
-			    name, uids[off]);
+		snprintf(what, sizeof(what), "%s: uid %u: expunge", name,
+		    uids[off]);
+		r = imap_parse_error_ok(s, r, what);
+		if (r != MAILIMAP_NO_ERROR)
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
-		}
 		s->prog.deleted += k;
 		log_debug(DEBUG_FLAG, "%s: %s: deleted %zu messages from uid "
 		    "%u", s->where, name, k, uids[off]);
