@@ -778,7 +778,8 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 	}
 	f->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
 	if (s->o.folder_selected != NULL)
-		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity);
+		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity,
+		    s->imap->imap_selection_info->sel_exists);
 	free(f->uids);
 	free(f->sizes);
 	f->uids = f->sizes = NULL;
