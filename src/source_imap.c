@@ -75,6 +75,7 @@ struct source {
 	int			 in_auth;	/* redact what is sent */
 	int			 broken;	/* the connection is unusable */
 	int			 warned_expunge;
+	int			 bad;		/* last command: tagged BAD */
 	enum jh_status		 io_code;	/* why the stream failed */
 	char			 io_why[200];
 	char			 resp[512];	/* imap_resp's "[CODE] text" */
@@ -401,6 +402,13 @@ imap_error(struct source *s, int r, enum jh_status refused, const char *what,
 	case MAILIMAP_ERROR_BAD_STATE:
 		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: bad session state",
 		    what);
+	case MAILIMAP_ERROR_CUSTOM_COMMAND:
+		if (s->bad)
+			return jh_err_set(err, JH_ESOFTWARE, 0, "%s: the server "
+			    "calls the command jharvest sent malformed (BAD "
+			    "%s): a jharvest bug, please report it", what,
+			    imap_resp(s));
+		/* FALLTHROUGH */
 	default:
 		if (imap_resp_is_temp(imap_resp(s)))
 			refused = JH_ETEMP;
@@ -939,6 +947,49 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
+/*
+ * Send "TAG cmd" and read the answer into the session, as
+ * mailimap_custom_command does, but without the space that it puts after
+ * the command: Cyrus IMAP answers "CAPABILITY " with BAD.  A tagged NO or
+ * BAD gives MAILIMAP_ERROR_CUSTOM_COMMAND, with s->bad set for BAD (which
+ * mailimap_parse_response gives as MAILIMAP_ERROR_PROTOCOL, as it does a
+ * tagged answer to another command).
+ */
+static int
+imap_simple_command(struct source *s, const char *cmd)
+{
+	struct mailimap_response *resp = NULL;
+	const struct mailimap_response_done *done;
+	int r, type;
+
+	s->bad = 0;
+	if ((r = mailimap_send_current_tag(s->imap)) != MAILIMAP_NO_ERROR)
+		return r;
+	if (mailstream_write(s->imap->imap_stream, cmd, strlen(cmd)) < 0 ||
+	    mailstream_write(s->imap->imap_stream, "\r\n", 2) < 0 ||
+	    mailstream_flush(s->imap->imap_stream) == -1)
+		return MAILIMAP_ERROR_STREAM;
+	if (mailimap_read_line(s->imap) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	r = mailimap_parse_response(s->imap, &resp);
+	if (r == MAILIMAP_ERROR_PROTOCOL) {
+		s->bad = 1;
+		return MAILIMAP_ERROR_CUSTOM_COMMAND;
+	}
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	done = resp->rsp_resp_done;
+	if (done->rsp_type != MAILIMAP_RESP_DONE_TYPE_TAGGED) {
+		mailimap_response_free(resp);
+		return MAILIMAP_ERROR_FATAL;	/* BYE */
+	}
+	type = done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	if (type == MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_NO_ERROR;
+	return MAILIMAP_ERROR_CUSTOM_COMMAND;
+}
+
 /* CAPABILITY: the session keeps the answer; the copy returned is freed. */
 static int
 imap_capability(struct source *s)
@@ -946,7 +997,7 @@ imap_capability(struct source *s)
 	int r;
 
 	/* Not mailimap_capability: see imap_has_cap. */
-	r = mailimap_custom_command(s->imap, "CAPABILITY");
+	r = imap_simple_command(s, "CAPABILITY");
 	if (r == MAILIMAP_NO_ERROR && !imap_caps_known(s))
 		r = MAILIMAP_ERROR_CAPABILITY;
 	return r;
@@ -1749,7 +1800,7 @@ imap_stat_status(struct source *s, struct remote_stat *rs,
 		*q++ = *p;
 	}
 	memcpy(q, "\" (SIZE)", 9);
-	r = mailimap_custom_command(s->imap, cmd);
+	r = imap_simple_command(s, cmd);
 	free(cmd);
 	if (r != MAILIMAP_NO_ERROR) {
 		if (s->broken)
