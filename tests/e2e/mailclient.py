@@ -9,6 +9,7 @@
 #   uidvalidity      the folder's UIDVALIDITY (IMAP)
 #   copy DIR         each message's bytes as DIR/N.eml, read without
 #                    setting \Seen (IMAP BODY.PEEK[]; POP3 RETR)
+#   append FILE...   append the files to INBOX, byte for byte (IMAP)
 import imaplib, os, poplib, re, ssl, sys
 
 poplib._MAXLINE = 1 << 20	# the generated bodies have long lines
@@ -20,6 +21,12 @@ ctx = ssl.create_default_context(cafile=ca)
 if proto == 'imap':
     m = imaplib.IMAP4_SSL('localhost', int(port), ssl_context=ctx)
     m.login(user, password)
+    if cmd == 'append':
+        for p in rest:
+            typ, data = m.append('INBOX', None, None, open(p, 'rb').read())
+            assert typ == 'OK', data
+        m.logout()
+        sys.exit(0)
     folder = rest[1] if cmd == 'copy' and len(rest) > 1 else \
         (rest[0] if cmd != 'copy' and rest else 'INBOX')
     typ, data = m.select(folder, readonly=True)

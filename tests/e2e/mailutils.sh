@@ -30,6 +30,7 @@ MU_USER=journal@example.com
 _mu_pids=
 
 . "$JH_SRCDIR/tests/e2e/certs.sh"
+. "$JH_SRCDIR/tests/e2e/listen.sh"
 
 _mu_fail() {
 	if [ "${JHARVEST_TEST_REQUIRE_INTEROP:-0}" = 1 ]; then
@@ -67,42 +68,6 @@ server 127.0.0.1:$4 { tls-mode stls; }
 EOC
 }
 
-# _mu_wait PID PORT...: wait (20 s at most) until PID, or a process whose
-# parent it is, holds a listening socket on each loopback PORT: another
-# test's server that got a port first does not count.
-_mu_wait() {
-	python3 -c '
-import os, sys, time
-pid, ports = sys.argv[1], [int(p) for p in sys.argv[2:]]
-def inodes(port):
-    found = set()
-    for line in open("/proc/net/tcp").readlines()[1:]:
-        f = line.split()
-        if f[3] == "0A" and int(f[1].split(":")[1], 16) == port:
-            found.add(f[9])
-    return found
-def socks(pid):
-    s = set()
-    try:
-        for fd in os.listdir("/proc/%s/fd" % pid):
-            try:
-                l = os.readlink("/proc/%s/fd/%s" % (pid, fd))
-            except OSError:
-                continue
-            if l.startswith("socket:["):
-                s.add(l[8:-1])
-    except OSError:
-        sys.exit(2)
-    return s
-end = time.time() + 20
-while time.time() < end:
-    mine = socks(pid)
-    if all(inodes(p) & mine for p in ports):
-        sys.exit(0)
-    time.sleep(0.05)
-sys.exit(1)
-' "$@"
-}
 
 mailutils_start() {
 	local d h uid gid
@@ -165,7 +130,7 @@ _mu_run() {
 		echo $!
 	)
 	_mu_pids="$_mu_pids $pid"
-	if ! _mu_wait "$pid" "$3" "$4"; then
+	if ! wait_listening "$pid" "$3" "$4"; then
 		sed 's/^/# /' "$MU_DIR/$2.out" | tail -n 20
 		mailutils_stop
 		_tap_failed=$((_tap_failed + 1))
