@@ -134,14 +134,23 @@ interop_checks() {
 	jh -c "$c" stat a --json
 	is "$rc" 0 "$a stat --json exits 0"
 	cp "$T/out" "$w/stat.json"
-	is "$(_interop_stat  'f["messages"]')" \
+	is "$(_interop_stat 'f["messages"]')" \
 	    "$(interop_client "$proto" count)" "$a stat: messages as the server"
-	is "$(_interop_stat  'f["bytes"]')" \
+	is "$(_interop_stat 'f["bytes"]')" \
 	    "$(interop_client "$proto" size)" "$a stat: bytes as the server"
-	is "$(_interop_stat  'f["archived"]')" $n \
+	is "$(_interop_stat 'f["archived"]')" $n \
 	    "$a stat: $n archived"
-	is "$(_interop_stat  'f["pending"]')" 0 \
+	is "$(_interop_stat 'f["pending"]')" 0 \
 	    "$a stat: none pending"
+	# Flags the server has (IMAP) or null (POP3), the same in the
+	# folder and the totals (issue 18, item 5: POP3 totals said 0).
+	k=None
+	[ "$proto" = imap ] && k=0
+	is "$(_interop_stat 'f["deleted"]') $(python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+print([x for x in o["accounts"] if x["account"] == "a"][0]["totals"]["deleted"])
+' "$w/stat.json")" "$k $k" "$a stat: deleted is $k in the folder and the totals"
 
 	_interop_conf "$c" "$w/archive" "$url" yes
 	jh -c "$c" fetch
