@@ -24,6 +24,8 @@ interop_checks imap "imaps://localhost:$MU_IMAPS_PORT/INBOX"
 interop_checks imap "imap://localhost:$MU_IMAP_PORT/INBOX"
 interop_checks pop3 "pop3s://localhost:$MU_POP3S_PORT"
 interop_checks pop3 "pop3://localhost:$MU_POP3_PORT"
+interop_big_sparse imap "imaps://localhost:$MU_IMAPS_PORT/INBOX"
+interop_big_sparse pop3 "pop3s://localhost:$MU_POP3S_PORT"
 
 # POP3 login (issue 18, item 2): pop3d greets with an APOP timestamp but
 # refuses APOP; jharvest uses USER/PASS unless asked, and every refusal

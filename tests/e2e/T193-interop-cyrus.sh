@@ -23,4 +23,6 @@ interop_checks imap "imaps://localhost:$CY_IMAPS_PORT/INBOX"
 interop_checks imap "imap://localhost:$CY_IMAP_PORT/INBOX"
 interop_checks pop3 "pop3s://localhost:$CY_POP3S_PORT"
 interop_checks pop3 "pop3://localhost:$CY_POP3_PORT"
+interop_big_sparse imap "imaps://localhost:$CY_IMAPS_PORT/INBOX"
+interop_big_sparse pop3 "pop3s://localhost:$CY_POP3S_PORT"
 finish

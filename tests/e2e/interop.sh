@@ -15,6 +15,7 @@
 #   interop_checks imap|pop3 URL
 # with URL an imaps://, imap:// (STARTTLS), pop3s:// or pop3:// (STLS) URL
 # of INBOX.  INBOX must be empty at each call (the call leaves it so).
+# interop_big_sparse (below) adds a 10 MB message and gaps in the UIDs.
 #
 # Per call: test; fetch delete = no (every record byte for byte what an
 # independent client reads, every original as generated, flags and count
@@ -64,6 +65,76 @@ o = json.load(open(sys.argv[2]))
 f = [x for x in o["accounts"] if x["account"] == "a"][0]["folders"][0]
 print(eval(sys.argv[1], {"f": f}))
 ' "$1" "$w/stat.json"
+}
+
+# interop_big_sparse imap|pop3 URL: a 10 MB report among small ones, and
+# (IMAP) gaps in the UIDs, made by the independent client expunging two
+# messages; fetch delete = no archives exactly what is left, byte for
+# byte, then delete = yes empties INBOX.  INBOX must be empty at the call.
+interop_big_sparse() {
+	local proto=$1 url=$2 w a c k n=7
+	_interop_n=$((_interop_n + 1))
+	w=$T/interop$_interop_n
+	a="$SRV_NAME $url (10 MB):"
+	[ "$proto" = imap ] && a="$SRV_NAME $url (10 MB, sparse UIDs):"
+	c=$w/conf
+	mkdir -p "$w/copy" "$w/gen"
+	$_interop_gen files "$w/all" $((100 + _interop_n * 10)) 3000
+	ls "$w/all" | tail -n 6 | sed "s|^|$w/all/|" | xargs -I{} cp {} "$w/gen/"
+	python3 - "$w/gen/big.eml" "$_interop_n" <<'EOP'
+import base64, random, sys
+rng = random.Random(int(sys.argv[2]))
+raw = bytes(rng.getrandbits(8) for _ in range(7_600_000))
+b64 = base64.encodebytes(raw).replace(b"\n", b"\r\n")
+b = b"_big_"
+orig = (b"From: big@example.com\r\nTo: b@example.com\r\n"
+        b"Subject: big %s\r\nMessage-ID: <big-%s@example.com>\r\n"
+        b"Date: Mon, 23 Nov 2026 08:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" %
+        (sys.argv[2].encode(), sys.argv[2].encode())) + b64
+r = (b"From: big@example.com\r\nSubject: big\r\nX-MS-Journal-Report:\r\n"
+     b"MIME-Version: 1.0\r\n"
+     b'Content-Type: multipart/mixed; boundary="%s"\r\n\r\n--%s\r\n'
+     b"Content-Type: text/plain\r\n\r\nSender: big@example.com\r\n"
+     b"Subject: big\r\nMessage-Id: <big-%s@example.com>\r\n"
+     b"Recipient: r@example.com\r\n\r\n--%s\r\n"
+     b"Content-Type: message/rfc822\r\n\r\n" %
+     (b, b, sys.argv[2].encode(), b)) + orig + b"\r\n--%s--\r\n" % b
+open(sys.argv[1], "wb").write(r)
+EOP
+	srv_seed "$w"/gen/*.eml
+	if [ "$proto" = imap ]; then
+		interop_client imap expunge 2 4
+		n=5
+	fi
+	is "$(interop_client "$proto" count)" $n "$a $n messages on the server"
+	_interop_conf "$c" "$w/archive" "$url" no
+	jh -c "$c" fetch
+	is "$rc" 0 "$a fetch (delete = no) exits 0"
+	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/err"
+	"$JHARVEST" -c "$c" ls --json >"$w/ls" 2>/dev/null
+	is "$(lines "$w/ls")" $n "$a $n records"
+	interop_client "$proto" copy "$w/copy"
+	for k in "$w"/copy/*; do
+		"$JHARVEST" split --json "$k" | jsonq 'o["original"]["sha256"]'
+	done | sort >"$w/want"
+	for k in $(jsonq 'o["id"]' <"$w/ls"); do
+		"$JHARVEST" -c "$c" cat "$k" 2>/dev/null | sha256sum |
+		    cut -d' ' -f1
+	done | sort >"$w/got"
+	cmp -s "$w/want" "$w/got"
+	ok $? "$a each record is byte for byte what the server holds"
+	"$JHARVEST" split --json "$w/gen/big.eml" |
+	    jsonq 'o["original"]["sha256"]' >"$w/big.sum"
+	grep -qxF "$(cat "$w/big.sum")" "$w/got"
+	ok $? "$a the 10 MB original is archived as generated"
+	_interop_conf "$c" "$w/archive" "$url" yes
+	jh -c "$c" fetch
+	is "$rc" 0 "$a fetch (delete = yes) exits 0"
+	is "$(interop_client "$proto" count)" 0 "$a delete = yes empties INBOX"
+	rm -rf "$w/gen" "$w/all" "$w/copy" "$w/archive"
+	return 0
 }
 
 # _interop_sums DIR: the sorted SHA-256 of every file in DIR.

@@ -10,6 +10,8 @@
 #   copy DIR         each message's bytes as DIR/N.eml, read without
 #                    setting \Seen (IMAP BODY.PEEK[]; POP3 RETR)
 #   append FILE...   append the files to INBOX, byte for byte (IMAP)
+#   expunge N...     remove the messages with these sequence numbers
+#                    (IMAP: \Deleted and EXPUNGE), leaving gaps in the UIDs
 import imaplib, os, poplib, re, ssl, sys
 
 poplib._MAXLINE = 1 << 20	# the generated bodies have long lines
@@ -21,6 +23,15 @@ ctx = ssl.create_default_context(cafile=ca)
 if proto == 'imap':
     m = imaplib.IMAP4_SSL('localhost', int(port), ssl_context=ctx)
     m.login(user, password)
+    if cmd == 'expunge':
+        typ, data = m.select('INBOX')
+        assert typ == 'OK', data
+        typ, data = m.store(','.join(rest), '+FLAGS', '(\\Deleted)')
+        assert typ == 'OK', data
+        typ, data = m.expunge()
+        assert typ == 'OK', data
+        m.logout()
+        sys.exit(0)
     if cmd == 'append':
         for p in rest:
             typ, data = m.append('INBOX', None, None, open(p, 'rb').read())
