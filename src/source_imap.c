@@ -665,22 +665,35 @@ imap_parse_error_ok(struct source *s, int r, const char *what)
 {
 	char tag[24], bad[IMAP_TRACE_MAX * 4 + 8];
 	const MMAPString *b = s->imap->imap_stream_buffer;
-	const char *line;
+	const char *line, *last;
 	size_t tlen, n;
 	int i;
 
-	if (r != MAILIMAP_ERROR_PARSE || s->io_why[0] != '\0')
+	if (r != MAILIMAP_ERROR_PARSE || s->io_why[0] != '\0' || b == NULL ||
+	    b->str == NULL)
 		return r;
-	n = b != NULL ? strcspn(b->str, "\r\n") : 0;
-	imap_trace_escape(bad, sizeof(bad), b != NULL ? b->str : "",
-	    n < IMAP_TRACE_MAX ? n : IMAP_TRACE_MAX);
+	/* The buffer ends with the line libetpan could not parse. */
+	n = b->len;
+	while (n > 0 && (b->str[n - 1] == '\n' || b->str[n - 1] == '\r'))
+		n--;
+	last = b->str + n;
+	while (last > b->str && last[-1] != '\n')
+		last--;
+	n -= (size_t)(last - b->str);
+	imap_trace_escape(bad, sizeof(bad), last, n < IMAP_TRACE_MAX ? n :
+	    IMAP_TRACE_MAX);
 	snprintf(tag, sizeof(tag), "%d ", s->imap->imap_tag);
 	tlen = strlen(tag);
+	/* That line may be the tagged one itself. */
+	line = last;
 	for (i = 0; i < 1000; i++) {
-		if ((line = mailimap_read_line(s->imap)) == NULL)
+		if (line == NULL && (line = mailimap_read_line(s->imap)) ==
+		    NULL)
 			return r;
-		if (strncmp(line, tag, tlen) != 0)
+		if (strncmp(line, tag, tlen) != 0) {
+			line = NULL;
 			continue;
+		}
 		if (strncasecmp(line + tlen, "OK", 2) != 0)
 			return r;
 		log_warnx("%s: %s: ignored a server line it could not parse, "
