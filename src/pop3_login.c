@@ -25,10 +25,7 @@ pop3_login_is_ours(const struct account *a)
 static int
 pop3_login_has_plain(const struct buf *caps)
 {
-	const char *p, *end, *nl;
-	char line[512];
-	size_t len;
-	char *tok, *save;
+	const char *p, *end, *nl, *w, *we;
 
 	if (caps == NULL || caps->data == NULL)
 		return 0;
@@ -37,18 +34,20 @@ pop3_login_has_plain(const struct buf *caps)
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
-		len = (size_t)(nl - p);
-		if (len >= sizeof(line))
+		if (nl - p < 5 || strncasecmp(p, "SASL", 4) != 0 ||
+		    (p[4] != ' ' && p[4] != '\t'))
 			continue;
-		memcpy(line, p, len);
-		line[len] = '\0';
-		line[strcspn(line, "\r")] = '\0';
-		tok = strtok_r(line, " \t", &save);
-		if (tok == NULL || strcasecmp(tok, "SASL") != 0)
-			continue;
-		while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
-			if (strcasecmp(tok, "PLAIN") == 0)
+		/* Each word after SASL, up to the line end. */
+		for (w = p + 4; w < nl; w = we) {
+			while (w < nl && (*w == ' ' || *w == '\t' ||
+			    *w == '\r'))
+				w++;
+			for (we = w; we < nl && *we != ' ' && *we != '\t' &&
+			    *we != '\r'; we++)
+				;
+			if (we - w == 5 && strncasecmp(w, "PLAIN", 5) == 0)
 				return 1;
+		}
 	}
 	return 0;
 }
