@@ -90,15 +90,22 @@ fetch_server_error(void *ctx, const char *msg)
 	fc->server_err = JH_EUNAVAIL;
 }
 
-/* A folder whose UIDVALIDITY changed is fetched again: say so. */
+/*
+ * A folder whose UIDVALIDITY changed is fetched again: say so.  Not of an
+ * empty folder, which has nothing to fetch again: Mailutils gives an
+ * empty mbox a new UIDVALIDITY in every session.
+ */
 static void
-fetch_folder_selected(void *ctx, const char *folder, uint32_t uidvalidity)
+fetch_folder_selected(void *ctx, const char *folder, uint32_t uidvalidity,
+    uint32_t exists)
 {
 	struct fetch_ctx *fc = ctx;
 	struct jh_err err = { 0 };
 	uint32_t old;
 	int changed;
 
+	if (exists == 0)
+		return;
 	if (archive_uidvalidity_changed(fc->ar, fc->acct->name, folder,
 	    uidvalidity, &changed, &old, &err) != JHARVEST_OK)
 		log_warnx("%s: %s", fc->acct->name, err.msg);

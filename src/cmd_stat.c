@@ -528,8 +528,18 @@ js_account(JsonBuilder *b, const struct stat_run *run,
 		json_builder_begin_object(b);
 		js_int(b, "messages", (long long)sa->messages);
 		js_int(b, "bytes", (long long)sa->bytes);
-		js_int(b, "deleted", (long long)sa->deleted);
-		js_int(b, "deleted_bytes", (long long)sa->deleted_bytes);
+		/* POP3 knows no flags: null, as in each folder. */
+		json_builder_set_member_name(b, "deleted");
+		if (sa->a->proto == PROTO_IMAP)
+			json_builder_add_int_value(b, (long long)sa->deleted);
+		else
+			json_builder_add_null_value(b);
+		json_builder_set_member_name(b, "deleted_bytes");
+		if (sa->a->proto == PROTO_IMAP)
+			json_builder_add_int_value(b,
+			    (long long)sa->deleted_bytes);
+		else
+			json_builder_add_null_value(b);
 		js_int(b, "archived", (long long)sa->archived);
 		js_int(b, "archived_bytes", (long long)sa->archived_bytes);
 		js_int(b, "pending", (long long)sa->pending);

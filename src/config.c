@@ -27,7 +27,7 @@ static const char *const account_keys[] = {
 	"oauth2_token_file", "oauth2_token_url", "oauth2_client_id",
 	"oauth2_client_secret_file", "oauth2_certificate",
 	"oauth2_private_key", "oauth2_scope", "oauth2_refresh_token_file",
-	"oauth2_certificate_warn_days", NULL
+	"oauth2_certificate_warn_days", "pop3_auth", NULL
 };
 
 /* Presets: token endpoint (%s: the tenant) and scope. */
@@ -522,6 +522,22 @@ config_account_parse(struct config_ctx *c, const char *group,
 			    "xoauth2 or oauthbearer");
 		}
 		free(v);
+	}
+	if ((v = config_string(c, group, "pop3_auth")) != NULL) {
+		static const char *const names[] = { "auto", "plain", "user",
+		    "apop" };
+		size_t i;
+
+		for (i = 0; i < 4 && strcasecmp(v, names[i]) != 0; i++)
+			;
+		free(v);
+		if (i == 4)
+			return config_bad(c, group, "pop3_auth", "not auto, "
+			    "plain, user or apop");
+		if (a->proto != PROTO_POP3 || a->auth != AUTH_PASSWORD)
+			return config_bad(c, group, "pop3_auth", "for POP3 "
+			    "accounts with auth = password only");
+		a->pop3_auth = (enum pop3_auth)i;
 	}
 	a->password_file = config_string(c, group, "password_file");
 	a->password_command = config_string(c, group, "password_command");

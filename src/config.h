@@ -24,6 +24,14 @@ enum account_auth {
 	AUTH_OAUTHBEARER
 };
 
+/* pop3_auth: how a POP3 account logs in with its password. */
+enum pop3_auth {
+	POP3_AUTH_AUTO = 0,	/* AUTH PLAIN if offered, else USER/PASS */
+	POP3_AUTH_PLAIN,	/* AUTH PLAIN only */
+	POP3_AUTH_USER,		/* USER/PASS only */
+	POP3_AUTH_APOP		/* APOP only (libcurl's) */
+};
+
 /* Where an OAuth2 account's access token comes from. */
 enum oauth2_source {
 	OAUTH2_NONE = 0,	/* auth = password */
@@ -69,6 +77,7 @@ struct account {
 						   else INBOX) */
 	char			*user;		/* owned */
 	enum account_auth	 auth;
+	enum pop3_auth		 pop3_auth;	/* POP3, auth = password */
 	char			*password_file;	   /* owned; NULL */
 	char			*password_command; /* owned; NULL: run without
 						      a shell, first line */

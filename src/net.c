@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "pop3_login.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -339,7 +340,13 @@ net_new_account(const struct account *a, const char *secret,
 } while (0)
 	NET_SET(CURLOPT_URL, url);
 	NET_SET(CURLOPT_USE_SSL, usessl);
-	NET_SET(CURLOPT_USERNAME, a->user != NULL ? a->user : "");
+	/*
+	 * A password login is jharvest's own (pop3_login.c): libcurl, given
+	 * the credentials, prefers APOP whenever the greeting has a
+	 * timestamp, and has no way to ask for USER/PASS instead.
+	 */
+	if (!pop3_login_is_ours(a))
+		NET_SET(CURLOPT_USERNAME, a->user != NULL ? a->user : "");
 	switch (a->auth) {
 	case AUTH_XOAUTH2:
 		NET_SET(CURLOPT_XOAUTH2_BEARER, secret);
@@ -350,7 +357,10 @@ net_new_account(const struct account *a, const char *secret,
 		NET_SET(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER");
 		break;
 	default:
+		if (pop3_login_is_ours(a))
+			break;
 		NET_SET(CURLOPT_PASSWORD, secret != NULL ? secret : "");
+		NET_SET(CURLOPT_LOGIN_OPTIONS, "AUTH=+APOP");
 		break;
 	}
 #undef NET_SET
@@ -481,6 +491,9 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 		    "%s: %s: response larger than %zu bytes", n->where, what,
 		    max);
 	st = net_status(rc, n->refusal);
+	/* libcurl logs in as it connects, whatever command comes first. */
+	if (rc == CURLE_LOGIN_DENIED)
+		what = "login";
 	why = n->errbuf[0] != '\0' ? n->errbuf : curl_easy_strerror(rc);
 	if (n->refusal[0] != '\0')
 		return jh_err_set(err, st, (int)rc, "%s: %s: %s (server: %s)",

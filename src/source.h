@@ -73,10 +73,12 @@ struct remote_opts {
 	void			(*server_error)(void *ctx, const char *msg);
 	/*
 	 * IMAP: called with seen_ctx once a folder is selected, before
-	 * anything of it is handed out; may be NULL.
+	 * anything of it is handed out, with its UIDVALIDITY and number
+	 * of messages; may be NULL.
 	 */
 	void			(*folder_selected)(void *ctx,
-				    const char *folder, uint32_t uidvalidity);
+				    const char *folder, uint32_t uidvalidity,
+				    uint32_t exists);
 	size_t			 limit;		/* fetch at most; 0 = all */
 	int			 dry_run;	/* never change the mailbox */
 };

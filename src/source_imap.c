@@ -91,6 +91,7 @@ struct source {
 	int			 in_auth;	/* redact what is sent */
 	int			 broken;	/* the connection is unusable */
 	int			 warned_expunge;
+	int			 bad;		/* last command: tagged BAD */
 	enum jh_status		 io_code;	/* why the stream failed */
 	char			 io_why[320];
 	char			 resp[512];	/* imap_resp's "[CODE] text" */
@@ -462,6 +463,13 @@ imap_error(struct source *s, int r, enum jh_status refused, const char *what,
 	case MAILIMAP_ERROR_BAD_STATE:
 		return jh_err_set(err, JH_ESOFTWARE, 0, "%s: bad session state",
 		    what);
+	case MAILIMAP_ERROR_CUSTOM_COMMAND:
+		if (s->bad)
+			return jh_err_set(err, JH_ESOFTWARE, 0, "%s: the server "
+			    "calls the command jharvest sent malformed (BAD "
+			    "%s): a jharvest bug, please report it", what,
+			    imap_resp(s));
+		/* FALLTHROUGH */
 	default:
 		if (imap_resp_is_temp(imap_resp(s)))
 			refused = JH_ETEMP;
@@ -781,6 +789,56 @@ imap_list_sizes(struct source *s, const char *name, struct jh_err *err)
 }
 
 /*
+ * After a parse error in the answer to a command that returns no data
+ * we need (STORE, EXPUNGE): read the rest of the answer, up to 1000
+ * lines, to its tagged line.  A tagged OK makes r MAILIMAP_NO_ERROR, with
+ * a warning naming the line libetpan could not parse (Mailutils imap4d
+ * answers EXPUNGE with "* n EXPUNGED"); else r is unchanged.
+ */
+static int
+imap_parse_error_ok(struct source *s, int r, const char *what)
+{
+	char tag[24], bad[IMAP_TRACE_MAX * 4 + 8];
+	const MMAPString *b = s->imap->imap_stream_buffer;
+	const char *line, *last;
+	size_t tlen, n;
+	int i;
+
+	if (r != MAILIMAP_ERROR_PARSE || s->io_why[0] != '\0' || b == NULL ||
+	    b->str == NULL)
+		return r;
+	/* The buffer ends with the line libetpan could not parse. */
+	n = b->len;
+	while (n > 0 && (b->str[n - 1] == '\n' || b->str[n - 1] == '\r'))
+		n--;
+	last = b->str + n;
+	while (last > b->str && last[-1] != '\n')
+		last--;
+	n -= (size_t)(last - b->str);
+	imap_trace_escape(bad, sizeof(bad), last, n < IMAP_TRACE_MAX ? n :
+	    IMAP_TRACE_MAX);
+	snprintf(tag, sizeof(tag), "%d ", s->imap->imap_tag);
+	tlen = strlen(tag);
+	/* That line may be the tagged one itself. */
+	line = last;
+	for (i = 0; i < 1000; i++) {
+		if (line == NULL && (line = mailimap_read_line(s->imap)) ==
+		    NULL)
+			return r;
+		if (strncmp(line, tag, tlen) != 0) {
+			line = NULL;
+			continue;
+		}
+		if (strncasecmp(line + tlen, "OK", 2) != 0)
+			return r;
+		log_warnx("%s: %s: ignored a server line it could not parse, "
+		    "as the command succeeded: %s", s->acct->name, what, bad);
+		return MAILIMAP_NO_ERROR;
+	}
+	return r;
+}
+
+/*
  * Mark uids (ascending) \Deleted and expunge them in the selected
  * folder: UID EXPUNGE with UIDPLUS, else a plain EXPUNGE (which also
  * removes whatever else is marked \Deleted, hence the warning).
@@ -809,10 +867,11 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 			fatalx("out of memory");
 		r = mailimap_uid_store(s->imap, set, sf);
 		mailimap_store_att_flags_free(sf);
+		snprintf(what, sizeof(what), "%s: uid %u: store \\Deleted",
+		    name, uids[off]);
+		r = imap_parse_error_ok(s, r, what);
 		if (r != MAILIMAP_NO_ERROR) {
 			mailimap_set_free(set);
-			snprintf(what, sizeof(what), "%s: uid %u: store "
-			    "\\Deleted", name, uids[off]);
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
 		}
 		if (s->uidplus)
@@ -825,10 +884,11 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 			s->warned_expunge = 1;
 			r = mailimap_expunge(s->imap);
 		}
+		snprintf(what, sizeof(what), "%s: uid %u: expunge", name,
+		    uids[off]);
+		r = imap_parse_error_ok(s, r, what);
 		if (r != MAILIMAP_NO_ERROR) {
 			mailimap_set_free(set);
-			snprintf(what, sizeof(what), "%s: uid %u: expunge",
-			    name, uids[off]);
 			return imap_error(s, r, JH_EUNAVAIL, what, err);
 		}
 		/* Deletions checked: what is still there was kept. */
@@ -921,7 +981,8 @@ imap_scan(struct source *s, struct imap_folder *f, struct jh_err *err)
 	}
 	f->uidvalidity = s->imap->imap_selection_info->sel_uidvalidity;
 	if (s->o.folder_selected != NULL)
-		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity);
+		s->o.folder_selected(s->o.seen_ctx, f->name, f->uidvalidity,
+		    s->imap->imap_selection_info->sel_exists);
 	free(f->uids);
 	free(f->sizes);
 	free(f->dates);
@@ -1146,6 +1207,49 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
+/*
+ * Send "TAG cmd" and read the answer into the session, as
+ * mailimap_custom_command does, but without the space that it puts after
+ * the command: Cyrus IMAP answers "CAPABILITY " with BAD.  A tagged NO or
+ * BAD gives MAILIMAP_ERROR_CUSTOM_COMMAND, with s->bad set for BAD (which
+ * mailimap_parse_response gives as MAILIMAP_ERROR_PROTOCOL, as it does a
+ * tagged answer to another command).
+ */
+static int
+imap_simple_command(struct source *s, const char *cmd)
+{
+	struct mailimap_response *resp = NULL;
+	const struct mailimap_response_done *done;
+	int r, type;
+
+	s->bad = 0;
+	if ((r = mailimap_send_current_tag(s->imap)) != MAILIMAP_NO_ERROR)
+		return r;
+	if (mailstream_write(s->imap->imap_stream, cmd, strlen(cmd)) < 0 ||
+	    mailstream_write(s->imap->imap_stream, "\r\n", 2) < 0 ||
+	    mailstream_flush(s->imap->imap_stream) == -1)
+		return MAILIMAP_ERROR_STREAM;
+	if (mailimap_read_line(s->imap) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	r = mailimap_parse_response(s->imap, &resp);
+	if (r == MAILIMAP_ERROR_PROTOCOL) {
+		s->bad = 1;
+		return MAILIMAP_ERROR_CUSTOM_COMMAND;
+	}
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	done = resp->rsp_resp_done;
+	if (done->rsp_type != MAILIMAP_RESP_DONE_TYPE_TAGGED) {
+		mailimap_response_free(resp);
+		return MAILIMAP_ERROR_FATAL;	/* BYE */
+	}
+	type = done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	if (type == MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_NO_ERROR;
+	return MAILIMAP_ERROR_CUSTOM_COMMAND;
+}
+
 /* CAPABILITY: the session keeps the answer; the copy returned is freed. */
 static int
 imap_capability(struct source *s)
@@ -1153,7 +1257,7 @@ imap_capability(struct source *s)
 	int r;
 
 	/* Not mailimap_capability: see imap_has_cap. */
-	r = mailimap_custom_command(s->imap, "CAPABILITY");
+	r = imap_simple_command(s, "CAPABILITY");
 	if (r == MAILIMAP_NO_ERROR && !imap_caps_known(s))
 		r = MAILIMAP_ERROR_CAPABILITY;
 	return r;
@@ -1994,7 +2098,7 @@ imap_stat_status(struct source *s, struct remote_stat *rs,
 		*q++ = *p;
 	}
 	memcpy(q, "\" (SIZE)", 9);
-	r = mailimap_custom_command(s->imap, cmd);
+	r = imap_simple_command(s, cmd);
 	free(cmd);
 	if (r != MAILIMAP_NO_ERROR) {
 		if (s->broken)

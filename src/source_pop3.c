@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "net.h"
+#include "pop3_login.h"
 #include "source.h"
 #include "xmalloc.h"
 
@@ -400,6 +401,8 @@ pop3_connect(const struct remote_opts *o, struct source **sp,
 	buf_init(&s->body, POP3_MSG_MAX);
 	s->prog.folder = "INBOX";
 	st = net_new_account(o->acct, o->secret, DEBUG_FLAG, &s->net, err);
+	if (st == JHARVEST_OK)
+		st = pop3_login(s->net, o->acct, o->secret, NULL, err);
 	if (st != JHARVEST_OK)
 		goto fail;
 	st = pop3_cmd(s, "UIDL", 0, &s->list, "UIDL", err);
@@ -698,7 +701,9 @@ pop3_probe(const struct remote_opts *o, struct remote_probe **pp,
 	}
 	/* libcurl keeps CERTINFO for the transfer that connected only. */
 	peer = pop3_peer(net_curl(s->net));
-	st = pop3_cmd(s, "STAT", 1, NULL, "STAT", err);
+	st = pop3_login(s->net, o->acct, o->secret, &caps, err);
+	if (st == JHARVEST_OK)
+		st = pop3_cmd(s, "STAT", 1, NULL, "STAT", err);
 	if (st == JHARVEST_OK &&
 	    sscanf(net_last_reply(s->net), "+OK %lu %llu", &count, &bytes) !=
 	    2)

@@ -102,29 +102,9 @@ sys.exit(1 if ports else 0)
 ' "$@"
 }
 
+. "$JH_SRCDIR/tests/e2e/certs.sh"
 _dovecot_certs() {
-	local d=$1
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-	    -keyout "$d/ca.key" -out "$d/ca.pem" -subj "/CN=jharvest test CA" \
-	    -addext "basicConstraints=critical,CA:TRUE" \
-	    -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	    >"$d/openssl.log" 2>&1 || return 1
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" \
-	    -out "$d/server.csr" -subj "/CN=localhost" \
-	    >>"$d/openssl.log" 2>&1 || return 1
-	printf '%s\n' "basicConstraints=CA:FALSE" \
-	    "keyUsage=digitalSignature,keyEncipherment" \
-	    "extendedKeyUsage=serverAuth" \
-	    "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$d/server.ext"
-	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
-	    -CAkey "$d/ca.key" -CAcreateserial -days 30 \
-	    -extfile "$d/server.ext" -out "$d/server.pem" \
-	    >>"$d/openssl.log" 2>&1 || return 1
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
-	    -keyout "$d/other-ca.key" -out "$d/other-ca.pem" \
-	    -subj "/CN=jharvest untrusted CA" \
-	    -addext "basicConstraints=critical,CA:TRUE" \
-	    >>"$d/openssl.log" 2>&1 || return 1
+	test_certs "$1"
 }
 
 # _dovecot_wait_closed: wait until no process listens on the four ports any

@@ -363,10 +363,12 @@ fz_seen(void *ctx, const struct archive_source *k,
 }
 
 static void
-fz_folder_selected(void *ctx, const char *folder, uint32_t uidvalidity)
+fz_folder_selected(void *ctx, const char *folder, uint32_t uidvalidity,
+    uint32_t exists)
 {
 	(void)ctx;
 	(void)uidvalidity;
+	(void)exists;
 	if (folder == NULL)
 		abort();
 }
