@@ -1167,6 +1167,7 @@ archive_put_txn(struct archive *ar, MDB_txn *txn, const char *raw,
 	if (rc == 0 && res->replaced && id == seen_id) {
 		/* The very message archived under this key: facts only. */
 		res->dup_source = 1;
+		res->verified = 1;
 		res->id = id;
 		st = JHARVEST_OK;
 	} else if (rc == 0)

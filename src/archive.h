@@ -71,6 +71,8 @@ struct archive_source {
 	const char		*file;		/* FILE: path (mbox: "path:offset") */
 	struct archive_facts	 facts;		/* IMAP, POP3: recorded with
 						   the seen key */
+	int			 verified;	/* for source->done(): the put
+						   said verified */
 };
 
 /* A source as read back: strings owned by the record. */
@@ -100,6 +102,10 @@ struct archive_put_result {
 	int		replaced;	/* its seen key named another message
 					   (other facts, or none recorded):
 					   it now names this one */
+	int		verified;	/* its seen key named this very
+					   record with other facts: the
+					   server changed what it says of
+					   the message, not the message */
 	size_t		added_rcpts;	/* recipients added to an old record */
 };
 

@@ -165,8 +165,10 @@ harvest_run(struct archive *ar, struct source *src,
 		    &merr)) != JHARVEST_OK) {
 			journal_free(j);
 			break;
-		} else
+		} else {
+			m.key.verified = put.verified;
 			harvest_keep(&keys, &m.key);
+		}
 		if (put.is_new)
 			st->imported++;
 		else

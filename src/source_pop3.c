@@ -39,6 +39,10 @@ struct pop3_msg {
 						   is listed more than once */
 	int			 dup;		/* UIDL listed more than once */
 	int			 nodelete;	/* not in this session */
+	int			 suspect;	/* LIST size not the archived
+						   one: a reused UIDL, unless
+						   it archives as the same */
+	unsigned long long	 old_size;	/* then: the archived one */
 	int			 deleted;	/* DELE accepted */
 };
 
@@ -466,14 +470,14 @@ pop3_open(const struct remote_opts *o, struct source **sp,
 			continue;
 		}
 		if (r > 0 && old.known && k.facts.known) {
-			/* Verify before delete: this is another message. */
-			pop3_server_error(s, "uidl %s: the server lists a "
-			    "different message under an id already archived "
-			    "(LIST size %llu, archived with %llu): a server "
-			    "error; it is archived as new and not deleted in "
-			    "this run", m->key, m->size,
-			    (unsigned long long)old.size);
-			m->nodelete = 1;
+			/*
+			 * Verify before delete: another message, or the same
+			 * one that the server describes otherwise now (GNU
+			 * Mailutils adds a Status field once it was read).
+			 * Fetched again: pop3_done tells them apart.
+			 */
+			m->suspect = m->nodelete = 1;
+			m->old_size = old.size;
 		} else if (r > 0 && !s->delete)
 			continue;	/* nothing to verify without deleting */
 		else if (r > 0) {
@@ -559,12 +563,30 @@ pop3_done(struct source *s, const struct archive_source *keys, size_t n,
 	enum jh_status st;
 	size_t i;
 
-	if (!s->delete)
-		return JHARVEST_OK;
 	for (i = 0; i < n; i++) {
 		if (keys[i].type != SOURCE_POP3 || keys[i].uidl == NULL)
 			continue;
 		if ((m = pop3_by_key(s, keys[i].uidl)) == NULL || m->deleted)
+			continue;
+		if (m->suspect) {
+			m->suspect = 0;
+			if (!keys[i].verified) {
+				pop3_server_error(s, "uidl %s: the server "
+				    "lists a different message under an id "
+				    "already archived (LIST size %llu, "
+				    "archived with %llu): a server error; it "
+				    "is archived as new and not deleted in "
+				    "this run", m->key, m->size, m->old_size);
+				continue;
+			}
+			/* Fetched again, it is the record archived. */
+			log_verbose("%s: uidl %s: LIST size %llu, archived "
+			    "with %llu, but the same message: the new size "
+			    "is recorded", s->acct->name, m->key, m->size,
+			    m->old_size);
+			m->nodelete = 0;
+		}
+		if (!s->delete)
 			continue;
 		if ((st = pop3_dele(s, m, err)) != JHARVEST_OK)
 			return st;
