@@ -78,15 +78,7 @@ cyrus_start() {
 	printf '%s' "$CY_PASSWORD" |
 	    saslpasswd2 -p -c -f "$d/sasldb2" "$CY_USER" ||
 	    _cy_fail "saslpasswd2 failed"
-	set -- $(python3 -c '
-import socket
-ss = []
-for _ in range(4):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-') || _cy_fail "cannot find free ports"
+	set -- $(free_ports 4) || _cy_fail "cannot find free ports"
 	CY_IMAPS_PORT=$1 CY_IMAP_PORT=$2 CY_POP3S_PORT=$3 CY_POP3_PORT=$4
 	cat >"$d/imapd.conf" <<EOC
 configdirectory: $d/conf
@@ -140,18 +132,8 @@ EOC
 }
 
 cyrus_stop() {
-	local i
 	[ -n "$_cy_pid" ] || return 0
-	kill -TERM "$_cy_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$_cy_pid" 2>/dev/null && [ $i -lt 100 ]; do
-		case $(ps -o stat= -p "$_cy_pid" 2>/dev/null) in
-		Z*) break;;
-		esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$_cy_pid" 2>/dev/null || true
+	stop_pid "$_cy_pid"
 	_cy_pid=
 	return 0
 }

@@ -56,17 +56,6 @@ _dovecot_cleanup() {
 }
 trap _dovecot_cleanup EXIT
 
-_dovecot_free_ports() {
-	python3 -c '
-import socket
-ss = []
-for _ in range(4):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-'
-}
 
 # _dovecot_wait_ports MARKER IMAPS IMAP POP3S POP3: wait until each port
 # greets with this instance's MARKER (60 s at most: a loaded machine may
@@ -197,7 +186,7 @@ dovecot_start() {
 	chmod 644 "$d/passwd"
 
 	if [ -z "${DOVECOT_IMAPS_PORT:-}" ]; then
-		ports=$(_dovecot_free_ports) ||
+		ports=$(free_ports 4) ||
 		    _dovecot_fail "cannot find free ports"
 		set -- $ports
 		DOVECOT_IMAPS_PORT=$1
@@ -282,26 +271,11 @@ _dovecot_run() {
 }
 
 # Running, and not a zombie waiting for a parent that does not reap it.
-_dovecot_alive() {
-	kill -0 "$1" 2>/dev/null || return 1
-	case $(ps -o stat= -p "$1" 2>/dev/null) in
-	Z*) return 1;;
-	esac
-	return 0
-}
+_dovecot_alive() { pid_alive "$1"; }
 
 dovecot_stop() {
-	local i
 	[ -n "$_dovecot_pid" ] || return 0
-	# Either kill fails when the server is gone already: not an error,
-	# also not under set -e (the demo).
-	kill -TERM "$_dovecot_pid" 2>/dev/null || true
-	i=0
-	while _dovecot_alive "$_dovecot_pid" && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$_dovecot_pid" 2>/dev/null || true
+	stop_pid "$_dovecot_pid"
 	_dovecot_pid=
 	return 0
 }

@@ -88,6 +88,41 @@ wait_until() {
 	return 0
 }
 
+# free_ports N: N loopback ports free at this moment, on one line.
+free_ports() {
+	python3 -c '
+import socket, sys
+ss = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    ss.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in ss))
+' "$1"
+}
+
+# pid_alive PID: the process runs (a zombie does not).
+pid_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	Z*) return 1;;
+	esac
+	return 0
+}
+
+# stop_pid PID: SIGTERM, up to 10 s for it to end, then SIGKILL.  Never
+# fails, not under set -e either (the demo): it may be gone already.
+stop_pid() {
+	local i=0
+	kill -TERM "$1" 2>/dev/null || true
+	while pid_alive "$1" && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	return 0
+}
+
 # The number of lines of a file (0 for a missing one).
 lines() { [ -f "$1" ] && wc -l <"$1" | tr -d ' ' || echo 0; }
 

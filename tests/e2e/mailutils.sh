@@ -100,15 +100,7 @@ mailutils_start() {
 	    _mu_fail "openssl passwd -6 failed"
 	printf 'journal:%s:%s:%s::%s:/bin/sh\n' "$h" "$uid" "$gid" \
 	    "$d/home" >"$d/virt/example.com"
-	set -- $(python3 -c '
-import socket
-ss = []
-for _ in range(4):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))
-') || _mu_fail "cannot find free ports"
+	set -- $(free_ports 4) || _mu_fail "cannot find free ports"
 	MU_IMAPS_PORT=$1 MU_IMAP_PORT=$2 MU_POP3S_PORT=$3 MU_POP3_PORT=$4
 	_mu_conf imap4d imap4d.pid "$MU_IMAPS_PORT" "$MU_IMAP_PORT" \
 	    >"$d/imap4d.conf"
@@ -140,18 +132,9 @@ _mu_run() {
 }
 
 mailutils_stop() {
-	local p i
+	local p
 	for p in $_mu_pids; do
-		kill -TERM "$p" 2>/dev/null || true
-		i=0
-		while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do
-			case $(ps -o stat= -p "$p" 2>/dev/null) in
-			Z*) break;;
-			esac
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$p" 2>/dev/null || true
+		stop_pid "$p"
 	done
 	_mu_pids=
 	return 0
