@@ -117,7 +117,12 @@ t = h + "." + p + "." + s
 open("$S/secrets.log", "a").write(t + "\n")
 print(t)
 EOF
-conf "$IMAPS" xoauth2 "oauth2_token_command = python3 $T/mktoken.py"
+# The command runs with a cleaned environment: under .ci/run's moved
+# clock (libfaketime) it is handed the test's clock explicitly.
+clock=
+[ -n "${FAKETIME:-}" ] &&
+    clock="env FAKETIME=$FAKETIME LD_PRELOAD=${LD_PRELOAD:-}"
+conf "$IMAPS" xoauth2 "oauth2_token_command = $clock python3 $T/mktoken.py"
 run fetch
 is "$rc" 0 "token command: fetch over IMAP XOAUTH2 exits 0"
 is "$(count)" 10 "token command: 10 records"
