@@ -137,17 +137,34 @@ imap_guard_greeting(char *l, size_t n)
 static size_t
 imap_guard_bare_code(const char *l, size_t n)
 {
-	size_t j = imap_guard_code(l, n), k;
+	static const char *const status[] = {
+		"OK", "NO", "BAD", "BYE", "PREAUTH", NULL
+	};
+	size_t e = n, b, w, k;
 
-	if (j == 0)
+	/*
+	 * A line that ends in "[...]" and blanks, the '[' after a status
+	 * word: wherever libetpan may take the line to start (after a
+	 * literal the guard did not see, say), that is a code without text.
+	 */
+	while (e > 0 && (l[e - 1] == '\n' || l[e - 1] == '\r' ||
+	    l[e - 1] == ' '))
+		e--;
+	if (e == 0 || l[e - 1] != ']')
 		return 0;
-	while (j < n && l[j] != ']')
-		j++;
-	if (j >= n)
-		return 0;
-	for (k = j + 1; k < n && l[k] == ' '; k++)
+	for (b = e - 1; b > 0 && l[b] != '['; b--)
 		;
-	return k == n || l[k] == '\r' || l[k] == '\n' ? j : 0;
+	if (l[b] != '[')
+		return 0;
+	for (w = b; w > 0 && l[w - 1] == ' '; w--)
+		;
+	for (k = 0; status[k] != NULL; k++) {
+		b = strlen(status[k]);
+		if (w >= b && strncasecmp(l + w - b, status[k], b) == 0 &&
+		    (w == b || l[w - b - 1] == ' '))
+			return e - 1;
+	}
+	return 0;
 }
 
 /* A literal announced at the end of line l: its size, or -1 for none. */
