@@ -1207,6 +1207,22 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	return JHARVEST_OK;
 }
 
+/* Whether the last line of a response's text is "TAG BAD ...". */
+static int
+imap_tagged_bad(const char *text, int tag)
+{
+	const char *l = text, *p;
+	char want[24];
+	size_t n;
+
+	for (p = text; *p != '\0'; p++)
+		if (*p == '\n' && p[1] != '\0')
+			l = p + 1;
+	n = (size_t)snprintf(want, sizeof(want), "%d BAD", tag);
+	return strncasecmp(l, want, n) == 0 && (l[n] == ' ' ||
+	    l[n] == '\r' || l[n] == '\n');
+}
+
 /*
  * Send "TAG cmd" and read the answer into the session, as
  * mailimap_custom_command does, but without the space that it puts after
@@ -1220,7 +1236,8 @@ imap_simple_command(struct source *s, const char *cmd)
 {
 	struct mailimap_response *resp = NULL;
 	const struct mailimap_response_done *done;
-	int r, type;
+	const char *text;
+	int r, type, bad;
 
 	s->bad = 0;
 	if ((r = mailimap_send_current_tag(s->imap)) != MAILIMAP_NO_ERROR)
@@ -1229,12 +1246,18 @@ imap_simple_command(struct source *s, const char *cmd)
 	    mailstream_write(s->imap->imap_stream, "\r\n", 2) < 0 ||
 	    mailstream_flush(s->imap->imap_stream) == -1)
 		return MAILIMAP_ERROR_STREAM;
-	if (mailimap_read_line(s->imap) == NULL)
+	if ((text = mailimap_read_line(s->imap)) == NULL)
 		return MAILIMAP_ERROR_STREAM;
+	bad = imap_tagged_bad(text, s->imap->imap_tag);
 	r = mailimap_parse_response(s->imap, &resp);
 	if (r == MAILIMAP_ERROR_PROTOCOL) {
-		s->bad = 1;
-		return MAILIMAP_ERROR_CUSTOM_COMMAND;
+		/*
+		 * A BAD to the command is jharvest's bug; a tagged answer
+		 * under another tag, or garbage, is the server's error.
+		 */
+		s->bad = bad;
+		return bad ? MAILIMAP_ERROR_CUSTOM_COMMAND :
+		    MAILIMAP_ERROR_PARSE;
 	}
 	if (r != MAILIMAP_NO_ERROR)
 		return r;
