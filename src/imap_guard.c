@@ -140,15 +140,17 @@ imap_guard_bare_code(const char *l, size_t n)
 	static const char *const status[] = {
 		"OK", "NO", "BAD", "BYE", "PREAUTH", NULL
 	};
-	size_t e = n, b, w, k;
+	size_t e, b, w, k;
 
 	/*
 	 * A line that ends in "[...]" and blanks, the '[' after a status
 	 * word: wherever libetpan may take the line to start (after a
 	 * literal the guard did not see, say), that is a code without text.
+	 * libetpan's text ends at the first CR, as the line does here.
 	 */
-	while (e > 0 && (l[e - 1] == '\n' || l[e - 1] == '\r' ||
-	    l[e - 1] == ' '))
+	for (e = 0; e < n && l[e] != '\r' && l[e] != '\n'; e++)
+		;
+	while (e > 0 && l[e - 1] == ' ')
 		e--;
 	if (e == 0 || l[e - 1] != ']')
 		return 0;

@@ -61,6 +61,8 @@ static const struct {
 	  "wherever the status word stands" },
 	{ S("* 1 BOOK [x]\r\n"), S("* 1 BOOK [x]\r\n"),
 	  "but only a status word" },
+	{ S("1 OK [ALERT]\rp\n"), S("1 OK [ALERT] (no text)\r\n"),
+	  "a bare CR ends the text for libetpan" },
 	{ S("1\0\0\0 OK [PARSE]\r\n"), S("1 OK [PARSE] (no text)\r\n"),
 	  "NULs in the tag, then a code without text" },
 	{ S("1   ok[ALERT]  \n"), S("1   ok[ALERT] (no text)\r\n"),
