@@ -83,55 +83,24 @@ imap_guard_refuse(struct imap_guard *g, const char *fmt, ...)
  * no text after it: the offset of the ']' to add text after, or 0.
  */
 /*
- * Where the response code of status response l starts ('['), or 0 for
- * none.
- */
-static size_t
-imap_guard_code(const char *l, size_t n)
-{
-	static const char *const status[] = {
-		"OK", "NO", "BAD", "BYE", "PREAUTH", NULL
-	};
-	size_t i = 0, k, j, w;
-
-	/* The tag, then the status word: spaces between taken loosely. */
-	while (i < n && l[i] != ' ')
-		i++;
-	while (i < n && l[i] == ' ')
-		i++;
-	for (k = 0; status[k] != NULL; k++) {
-		w = strlen(status[k]);
-		if (n - i > w && strncasecmp(l + i, status[k], w) == 0 &&
-		    (l[i + w] == ' ' || l[i + w] == '['))
-			break;
-	}
-	if (status[k] == NULL)
-		return 0;
-	for (j = i + strlen(status[k]); j < n && l[j] == ' '; j++)
-		;
-	return j < n && l[j] == '[' ? j : 0;
-}
-
-/*
  * The greeting: libetpan 1.9.4 crashes on a PERMANENTFLAGS or
- * BADCHARSET list there, and no server needs a code in it but
- * CAPABILITY.  Any other is dropped, with what follows up to its ']'.
+ * BADCHARSET list there (however the status word is spaced), and no
+ * server needs a code in it but CAPABILITY.  From any other '[' on, the
+ * greeting's text is dropped: it is only for people to read.
  */
 static size_t
 imap_guard_greeting(char *l, size_t n)
 {
-	size_t at = imap_guard_code(l, n), e;
+	char *b = memchr(l, '[', n);
+	size_t at;
 
-	if (at == 0 || (n - at > 11 && strncasecmp(l + at, "[CAPABILITY ",
-	    12) == 0))
+	if (b == NULL || ((size_t)(l + n - b) > 11 &&
+	    strncasecmp(b, "[CAPABILITY ", 12) == 0 &&
+	    memchr(b + 1, '[', (size_t)(l + n - b - 1)) == NULL))
 		return n;
-	for (e = at; e < n && l[e] != ']' && l[e] != '\r' && l[e] != '\n';
-	    e++)
-		;
-	if (e < n && l[e] == ']')
-		e++;
-	memmove(l + at, l + e, n - e);
-	return n - (e - at);
+	at = (size_t)(b - l);
+	memcpy(l + at, "\r\n", 2);
+	return at + 2;
 }
 
 static size_t
