@@ -415,8 +415,8 @@ fz_check_err(enum jh_status rc, const struct jh_err *err)
 		return;
 	case JH_ESOFTWARE:
 		/* A BAD to a command jharvest built: its bug, as it says. */
-		if (strstr(err->msg, "a jharvest bug, please report it") !=
-		    NULL)
+		if (strstr(err->msg, "calls the command jharvest sent "
+		    "malformed") != NULL)
 			return;
 		abort();
 	default:
