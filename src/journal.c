@@ -1312,7 +1312,13 @@ journal_split(const char *raw, size_t len, const struct journal_opts *opts,
 		hstart = 3;
 	journal_ent_parse(&c, &top, hstart, len, "text/plain");
 	if (top.nhdrs == 0) {
-		journal_add_warning(j, "no header block: archived whole as "
+		/*
+		 * Line ends alone are as empty as 0 bytes: POP3 cannot
+		 * serve a message without a final CRLF, so 0 bytes saved
+		 * on the server come out of RETR as one CRLF.
+		 */
+		journal_add_warning(j, strspn(c.raw, "\r\n") == len ?
+		    "empty message" : "no header block: archived whole as "
 		    "a plain message");
 		j->has_original = 1;
 		j->orig_size = len;

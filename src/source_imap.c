@@ -60,7 +60,8 @@ struct imap_folder {
 enum imap_slot {
 	IMAP_SLOT_WAITING = 0,		/* asked for, not (yet) received */
 	IMAP_SLOT_HAVE,
-	IMAP_SLOT_TOOBIG
+	IMAP_SLOT_TOOBIG,
+	IMAP_SLOT_NIL			/* answered BODY[] NIL */
 };
 
 struct imap_msg {
@@ -620,6 +621,10 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 			    "ignored", s->where, uid);
 			if (s->unexpected++ == 0)
 				s->unexpected_uid = uid;
+		} else if (s->incoming_len == 0 && (sec == NULL ||
+		    sec->sec_body_part == NULL)) {
+			/* NIL, not {0}: the server has no body to give. */
+			m->state = IMAP_SLOT_NIL;
 		} else {
 			m->len = s->incoming_len;
 			if (s->incoming_big)
@@ -1550,12 +1555,19 @@ imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 				    s->batch_no);
 			}
 			s->prog.done++;
-			if (msg->state == IMAP_SLOT_TOOBIG || msg->len == 0) {
+			if (msg->state == IMAP_SLOT_NIL) {
 				*skipp = 1;
-				if (msg->len == 0)
-					return jh_err_set(err, JH_EDATA, 0,
-					    "%s: uid %u: empty message",
-					    f->name, msg->uid);
+				return jh_err_set(err, JH_EUNAVAIL, 0,
+				    "%s: uid %u: the server answered its body "
+				    "with NIL: not archived, left on the "
+				    "server", f->name, msg->uid);
+			}
+			/*
+			 * A 0-byte message ({0} or "") is archived as
+			 * served, like any other: journal_split warns.
+			 */
+			if (msg->state == IMAP_SLOT_TOOBIG) {
+				*skipp = 1;
 				return jh_err_set(err, JH_EDATA, 0, "%s: uid "
 				    "%u: message of %zu bytes exceeds the "
 				    "limit of %zu MiB", f->name, msg->uid,

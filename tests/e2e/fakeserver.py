@@ -15,7 +15,9 @@
 #    "messages": [{"id": "SAME" | 3,         UIDL (POP3) or UID (IMAP)
 #                  "file": "/path/msg.eml",  the message, CRLF lines
 #                  "size": 123,              optional: LIST/RFC822.SIZE
-#                  "date": "04-Dec-2026 02:00:00 +0000"}],   INTERNALDATE
+#                  "date": "04-Dec-2026 02:00:00 +0000",     INTERNALDATE
+#                  "body": "nil" | "quoted"}],  IMAP: BODY[] as NIL or as
+#                                  a quoted string, not as a literal
 #    "keep_deleted": false,      accept DELE/EXPUNGE, remove nothing
 #    "fetch_uid_shift": 0,       answer body FETCHes under uid + shift
 #    "fetch_omit": [5]}          leave these UIDs out of body FETCHes
@@ -217,7 +219,11 @@ def imap(c, st):
                 if "FLAGS" in items:
                     a += b" FLAGS (%s)" % (b"\\Deleted" if i in deleted
                                            else b"")
-                if body:
+                if body and m.get("body") == "nil":
+                    a += b" BODY[] NIL"
+                elif body and m.get("body") == "quoted":
+                    a += b' BODY[] "%s"' % m["data"]
+                elif body:
                     a += b" BODY[] {%d}\r\n" % len(m["data"]) + m["data"]
                 out += b"* %d FETCH (%s)\r\n" % (i + 1, a)
             c.send(out + ok)

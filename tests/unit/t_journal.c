@@ -736,6 +736,46 @@ big_report(void)
 }
 
 /*
+ * One rule for empty messages (issue 12, case 7): 0 bytes, or nothing
+ * but line ends (what a POP3 server serves for a 0-byte message), is an
+ * "empty message", archived whole as served; other headerless bytes
+ * are "no header block".
+ */
+static void
+empty_messages(void)
+{
+	static const struct {
+		const char	*raw;
+		const char	*warning;
+	} t[] = {
+		{ "", "empty message" },
+		{ "\r\n", "empty message" },
+		{ "\n\n", "empty message" },
+		{ "\r", "empty message" },
+		{ " \r\n", "no header block: archived whole as a plain "
+		    "message" },
+		{ "\r\nbody\r\n", "no header block: archived whole as a "
+		    "plain message" },
+	};
+	struct journal *j;
+	struct jh_err err;
+	size_t i, len;
+	int ok;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		j = NULL;
+		len = strlen(t[i].raw);
+		ok = journal_split(t[i].raw, len, &opts, &j, &err) ==
+		    JHARVEST_OK && j->has_original && j->orig_offset == 0 &&
+		    j->orig_size == len && j->nwarnings == 1 &&
+		    strcmp(j->warnings[0], t[i].warning) == 0;
+		tap_ok(ok, "%zu bytes of line ends and blanks (case %zu): "
+		    "\"%s\", archived whole", len, i, t[i].warning);
+		journal_free(j);
+	}
+}
+
+/*
  * A UTF-8 byte order mark before the first header: the fields are read
  * as without it, and the bytes kept (a whole-input original starts with
  * the mark; a report's original range moves by its three bytes).
@@ -988,6 +1028,7 @@ main(int argc, char **argv)
 	round_trip();
 	many_rcpts();
 	bom(data);
+	empty_messages();
 	every_prefix(data);
 	big_report();
 	if (stat(corpus, &st) == -1 && require_corpus()) {
