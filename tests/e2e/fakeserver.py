@@ -20,7 +20,11 @@
 #                                  a quoted string, not as a literal
 #    "keep_deleted": false,      accept DELE/EXPUNGE, remove nothing
 #    "fetch_uid_shift": 0,       answer body FETCHes under uid + shift
-#    "fetch_omit": [5]}          leave these UIDs out of body FETCHes
+#    "fetch_omit": [5],          leave these UIDs out of body FETCHes
+#    "hold_at": 40}              stop answering at the 40th command since
+#                                the server started: "conn N: hold" is
+#                                logged, the rest read and dropped
+#                                until the client goes
 # The chosen port is written to PORTFILE.  Every command is logged on
 # stderr as "fakeserver: conn N: C: LINE" (passwords left out), and
 # "fakeserver: conn N: saved" when the state file was written back, which
@@ -30,6 +34,7 @@ import json, os, re, socket, sys, threading
 portfile, statefile = sys.argv[1], sys.argv[2]
 lock = threading.Lock()
 conns = 0
+ncmds = 0
 DATE = "04-Dec-2026 02:00:00 +0000"
 
 
@@ -61,8 +66,9 @@ def save(st, n):
 
 
 class Conn:
-    def __init__(self, sock, n):
+    def __init__(self, sock, n, hold_at=0):
         self.s, self.n, self.buf = sock, n, b""
+        self.hold_at = hold_at
 
     def send(self, d):
         self.s.sendall(d)
@@ -76,6 +82,19 @@ class Conn:
         i = self.buf.index(b"\r\n")
         l, self.buf = self.buf[:i], self.buf[i + 2:]
         return l
+
+    def held(self):
+        """Count a command; at hold_at, drop the rest: True."""
+        global ncmds
+        with lock:
+            ncmds += 1
+            if ncmds != self.hold_at:
+                return False
+        # A moment of the session for a test to act on, not a time.
+        log("conn %d: hold" % self.n)
+        while self.s.recv(65536):
+            pass
+        return True
 
     def read(self, k):
         while len(self.buf) < k:
@@ -100,6 +119,8 @@ def pop3(c, st):
         cmd = w[0].upper()
         log("conn %d: C: %s" % (c.n, "PASS <redacted>" if cmd == "PASS"
                                 else t))
+        if c.held():
+            return
         if cmd == "CAPA":
             c.send(b"+OK\r\nUSER\r\nUIDL\r\nTOP\r\n.\r\n")
         elif cmd in ("USER", "PASS", "NOOP", "RSET"):
@@ -185,6 +206,8 @@ def imap(c, st):
             args = w[2:]
         log("conn %d: C: %s" % (c.n, tag + " LOGIN <redacted>"
                                 if cmd == "LOGIN" else t))
+        if c.held():
+            return
         ok = (tag + " OK done\r\n").encode()
         if cmd == "CAPABILITY":
             c.send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n" + ok)
@@ -262,7 +285,8 @@ def imap(c, st):
 def serve(sock, n):
     try:
         st = load()
-        (pop3 if st["proto"] == "pop3" else imap)(Conn(sock, n), st)
+        (pop3 if st["proto"] == "pop3" else imap)(
+            Conn(sock, n, st.get("hold_at", 0)), st)
     except OSError:
         pass
     except Exception as e:  # a bug here must show in the test's log
