@@ -138,6 +138,89 @@ imap_guard_bare_code(const char *l, size_t n)
 	return 0;
 }
 
+/*
+ * Does the response starting with line l pass?  libetpan parses many
+ * untagged responses of extensions jharvest never uses (ANNOTATION,
+ * ACL, NAMESPACE, ID, XLIST, ...), and some of those parsers crash on
+ * bad input (1.9.4: `* ANNOTATION` whose list does not parse frees
+ * memory it never set).  Only the responses jharvest's commands bring
+ * reach it; "* N WORD" passes whatever the word, so that an odd one
+ * (Mailutils' "* 1 EXPUNGED") is still seen and warned about.
+ */
+static int
+imap_guard_wanted(const char *l, size_t n)
+{
+	static const char *const want[] = {
+		"OK", "NO", "BAD", "BYE", "PREAUTH", "CAPABILITY", "FLAGS",
+		"LIST", "LSUB", "STATUS", "SEARCH", "QUOTA", "QUOTAROOT",
+		"ENABLED", NULL
+	};
+	size_t i, k;
+
+	if (n < 2 || l[0] != '*' || l[1] != ' ')
+		return 1;	/* tagged, or a continuation request */
+	l += 2;
+	n -= 2;
+	if (n > 0 && isdigit((unsigned char)l[0]))
+		return 1;
+	for (i = 0; want[i] != NULL; i++) {
+		k = strlen(want[i]);
+		if (n >= k && strncasecmp(l, want[i], k) == 0 && (n == k ||
+		    l[k] == ' ' || l[k] == '\r' || l[k] == '\n'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * libetpan 1.9.4 allocates the announced size of a "{N}" wherever its
+ * parser meets one, also where no literal may stand ("INBOX{N}", a
+ * "{N}" before more text on the line): the largest such N in line l,
+ * other than one that ends it.
+ */
+static uint64_t
+imap_guard_inner_literal(const char *l, size_t n)
+{
+	uint64_t v, max = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (l[i] != '{')
+			continue;
+		for (v = 0, j = i + 1; j < n && isdigit((unsigned char)l[j]);
+		    j++)
+			v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX :
+			    v * 10 + (uint64_t)(l[j] - '0');
+		if (j == i + 1)
+			continue;
+		if (j < n && l[j] == '+')
+			j++;
+		if (j >= n || l[j] != '}')
+			continue;
+		for (j++; j < n && (l[j] == '\r' || l[j] == '\n'); j++)
+			;
+		if (j < n && v > max)
+			max = v;
+	}
+	return max;
+}
+
+/* Is line l the start of a "* N FETCH" response? */
+static int
+imap_guard_is_fetch(const char *l, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 2 || l[0] != '*' || l[1] != ' ')
+		return 0;
+	if (i >= n || !isdigit((unsigned char)l[i]))
+		return 0;
+	while (i < n && isdigit((unsigned char)l[i]))
+		i++;
+	return n - i > 6 && strncasecmp(l + i, " FETCH", 6) == 0 &&
+	    (l[i + 6] == ' ' || l[i + 6] == '(');
+}
+
 /* A literal announced at the end of line l: its size, or -1 for none. */
 static int
 imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
@@ -159,11 +242,10 @@ imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
 	if (b == 0 || (l[b - 1] != '{' && !(b >= 2 && l[b - 1] == '~' &&
 	    l[b - 2] == '{')) || !isdigit((unsigned char)l[b]))
 		return -1;
-	for (; isdigit((unsigned char)l[b]); b++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(l[b] - '0');
-	}
+	/* Too many digits is too large (libetpan wraps them around). */
+	for (; isdigit((unsigned char)l[b]); b++)
+		v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX :
+		    v * 10 + (uint64_t)(l[b] - '0');
 	*sizep = v;
 	/* BODY[...] {n}, BINARY[...] {n}, RFC822 {n}: a message. */
 	while (b > 0 && l[b - 1] != ' ')
@@ -190,6 +272,31 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 		n = imap_guard_greeting(l, n);
 		g->greeted = 1;
 	}
+	/* A response's first line decides; its literals and lines follow. */
+	if (!g->cont) {
+		g->dropping = !imap_guard_wanted(l, n);
+		g->fetch = imap_guard_is_fetch(l, n);
+	}
+	if ((size = imap_guard_inner_literal(l, n)) > IMAP_GUARD_LITERAL)
+		return imap_guard_refuse(g, "a literal of %llu bytes inside a "
+		    "line", (unsigned long long)size);
+	if (g->dropping) {
+		if (g->dropped++ == 0) {
+			for (i = 0; i < n && i + 1 < sizeof(g->first_dropped) &&
+			    l[i] != '\r' && l[i] != '\n'; i++)
+				g->first_dropped[i] = l[i];
+			g->first_dropped[i] = '\0';
+		}
+		g->cont = imap_guard_literal(l, n, &size, &body) == 0;
+		if (g->cont) {
+			if (size > IMAP_GUARD_LITERAL)
+				return imap_guard_refuse(g, "a literal of "
+				    "%llu bytes in a response jharvest does "
+				    "not use", (unsigned long long)size);
+			g->literal = size;
+		}
+		return 0;
+	}
 	/*
 	 * Every line, also one after a literal: libetpan may not read a
 	 * literal where the guard does (a "{0}" ending a greeting's text).
@@ -204,6 +311,8 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 		return imap_guard_refuse(g, "a response line of %zu bytes",
 		    n);
 	if (imap_guard_literal(l, n, &size, &body) == 0) {
+		/* Only a FETCH response carries a message. */
+		body = body && g->fetch;
 		if (size > (body ? IMAP_GUARD_MESSAGE :
 		    (uint64_t)IMAP_GUARD_LITERAL))
 			return body ? imap_guard_refuse(g, "a message literal "
@@ -212,7 +321,9 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 			    "a literal of %llu bytes that is not a message "
 			    "(more than 1 MiB)", (unsigned long long)size);
 		g->literal = size;
-	}
+		g->cont = 1;
+	} else
+		g->cont = 0;
 	return 0;
 }
 
@@ -223,6 +334,17 @@ imap_guard_feed(struct imap_guard *g, const char *p, size_t n)
 	size_t k;
 
 	while (n > 0) {
+		if (g->literal > 0 && g->dropping) {
+			k = g->literal < n ? (size_t)g->literal : n;
+			if ((g->used += k) > g->limit)
+				return imap_guard_refuse(g, "more than %zu "
+				    "bytes of responses to one command",
+				    g->limit);
+			g->literal -= k;
+			p += k;
+			n -= k;
+			continue;
+		}
 		if (g->literal > 0) {
 			k = g->literal < n ? (size_t)g->literal : n;
 			if (g->out.len - g->outpos == 0) {

@@ -3,7 +3,8 @@
  * Every byte an IMAP server sends passes through here before libetpan
  * sees it: responses are bounded, and the forms that crash libetpan
  * 1.9.4 (a response code without text, a NUL outside a literal, a huge
- * literal that it allocates up front) never reach it.
+ * literal that it allocates up front, an untagged response of an
+ * extension jharvest does not use) never reach it.
  */
 #ifndef JHARVEST_IMAP_GUARD_H
 #define JHARVEST_IMAP_GUARD_H
@@ -28,6 +29,13 @@ struct imap_guard {
 	size_t		 used;		/* its bytes outside literals */
 	uint64_t	 literal;	/* literal bytes still to pass on */
 	int		 greeted;	/* the greeting has passed */
+	int		 cont;		/* the next line continues a response
+					   (after its literal) */
+	int		 dropping;	/* the response is one libetpan must
+					   not see (imap_guard_wanted) */
+	int		 fetch;		/* the response is a FETCH */
+	size_t		 dropped;	/* responses dropped so far */
+	char		 first_dropped[80];	/* the first one's start */
 	struct buf	 line;		/* a line not yet ended */
 	struct buf	 out;		/* what libetpan may read */
 	size_t		 outpos;

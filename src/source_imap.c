@@ -86,6 +86,7 @@ struct source {
 	mailimap		*imap;		/* owned */
 	struct tls_conn		*conn;		/* owned by the stream driver */
 	struct imap_guard	 guard;		/* ditto; limit 0 until used */
+	int			 told_dropped;	/* guard.dropped logged */
 	long long		 deadline;	/* session_timeout, as time() */
 	int			 uidplus;
 	int			 writable;	/* SELECT, not EXAMINE */
@@ -189,6 +190,12 @@ imap_low_read(mailstream_low *low, void *p, size_t n)
 			s->broken = 1;
 			return -1;
 		}
+		if (g->dropped == 1 && !s->told_dropped) {
+			s->told_dropped = 1;
+			log_debug(DEBUG_FLAG, "%s: ignored an untagged response "
+			    "jharvest does not use: %s", s->where,
+			    g->first_dropped);
+		}
 	}
 	return (ssize_t)k;
 }
@@ -233,6 +240,7 @@ imap_low_free(mailstream_low *low)
 	if (s->guard.limit != 0)
 		imap_guard_free(&s->guard);
 	memset(&s->guard, 0, sizeof(s->guard));
+	s->told_dropped = 0;
 	free(low);
 }
 
