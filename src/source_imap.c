@@ -1806,16 +1806,59 @@ imap_probe_folder(struct source *s, const char *name,
 			fi->uidvalidity = info->st_value;
 	}
 	mailimap_mailbox_data_status_free(st);
-	/* Sizes only for the folders harvested: one FETCH each. */
-	if (!imap_is_configured(s->acct, name) || fi->messages == 0)
+	/*
+	 * The folders harvested are opened as fetch opens them (readable?),
+	 * and their sizes read: one FETCH each.
+	 */
+	if (!imap_is_configured(s->acct, name))
 		return JHARVEST_OK;
 	s->selected = NULL;
 	if ((rc = imap_select(s, fi->name, err)) != JHARVEST_OK)
 		return rc;
+	if (fi->messages == 0)
+		return JHARVEST_OK;
 	if ((rc = imap_list_sizes(s, name, err)) != JHARVEST_OK)
 		return rc;
 	for (i = 0; i < s->nlist; i++)
 		fi->bytes += s->lsizes[i];
+	return JHARVEST_OK;
+}
+
+/*
+ * Every folder the account harvests must be among those LIST gave and
+ * EXAMINE opened (imap_probe_folder), or `test` would pass and fetch
+ * fail with 78.  Patterns are left to the harvest to resolve.
+ */
+static enum jh_status
+imap_probe_configured(struct source *s, const struct remote_probe *p,
+    struct jh_err *err)
+{
+	static const char *const inbox[] = { "INBOX", NULL };
+	const char *const *want;
+	char names[200];
+	size_t i, j, n;
+
+	want = s->acct->folders != NULL && s->acct->folders[0] != NULL ?
+	    (const char *const *)s->acct->folders : inbox;
+	for (i = 0; want[i] != NULL; i++) {
+		if (want[i][0] == '!' || strpbrk(want[i], "*%") != NULL)
+			continue;
+		for (j = 0; j < p->nfolders; j++)
+			if (strcmp(p->folders[j].name, want[i]) == 0 ||
+			    (strcasecmp(want[i], "INBOX") == 0 &&
+			    strcasecmp(p->folders[j].name, "INBOX") == 0))
+				break;
+		if (j < p->nfolders)
+			continue;
+		for (j = n = 0, names[0] = '\0'; j < p->nfolders &&
+		    n < sizeof(names); j++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+			    "%s%s", j > 0 ? ", " : "", p->folders[j].name);
+		return jh_err_set(err, JH_ECONFIG, 0, "folder %s: not on the "
+		    "server, or not selectable (it lists %s%s); see folders "
+		    "in jharvest.conf(5)", want[i], p->nfolders > 0 ? names :
+		    "none", n >= sizeof(names) ? "..." : "");
+	}
 	return JHARVEST_OK;
 }
 
@@ -1865,6 +1908,9 @@ imap_probe(const struct remote_opts *o, struct remote_probe **pp,
 			goto fail;
 	}
 	mailimap_list_result_free(list);
+	list = NULL;
+	if ((rc = imap_probe_configured(s, p, err)) != JHARVEST_OK)
+		goto fail;
 	imap_free(s);
 	*pp = p;
 	return JHARVEST_OK;

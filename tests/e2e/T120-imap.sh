@@ -144,4 +144,21 @@ ok $? "the error names the login"
 grep -q 'wrong-Pa55word' "$T/err"
 ok $([ $? -ne 0 ]; echo $?) "the password is not in the -D imap trace"
 is "$(grep -c 'C: [0-9]* LOGIN' "$T/err")" 1 "one LOGIN attempt, no retry"
+
+# test checks every folder the account harvests, as fetch will open it.
+conf no
+jh -c "$T/conf" test j1
+is "$rc" 0 "test: INBOX and Journal (empty) exist: exits 0"
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/err"
+ok $(grep -q "C: [0-9]* EXAMINE Journal" "$T/err" ||
+    "$JHARVEST" -c "$T/conf" -D imap test j1 2>&1 |
+    grep -q 'C: [0-9]* EXAMINE "\{0,1\}Journal'; echo $?) \
+    "test opens the empty Journal too"
+sed -i 's/^folders = INBOX, Journal$/folders = INBOX, Missing/' "$T/conf"
+jh -c "$T/conf" test j1
+is "$rc" 78 "test: a folder not on the server exits 78, as fetch does"
+ok $(grep -q '^jharvest: j1: folder Missing: not on the server, or not selectable (it lists .*INBOX.*); see folders in jharvest.conf(5)$' \
+    "$T/err"; echo $?) "the error names the folder and what the server has"
+jh -c "$T/conf" fetch
+is "$rc" 78 "fetch agrees: 78"
 finish
