@@ -218,6 +218,7 @@ fetch_account(const struct config *cfg, const struct account *a,
 	char *cache = oauth2_cache_path(dir, a);
 	unsigned flags = 0;
 	int attempt, renewed = 0, r;
+	unsigned wait;
 
 	cmd_account_warnings(a);
 
@@ -284,10 +285,28 @@ fetch_account(const struct config *cfg, const struct account *a,
 		if (rc != JH_ETEMP || attempt == FETCH_ATTEMPTS ||
 		    archive_err_locked(&err))
 			break;
-		/* What was committed stays; the next attempt resumes. */
-		log_warnx("%s: %s; retrying in %d s", a->name, err.msg,
-		    attempt * attempt * 2);
-		sleep((unsigned)(attempt * attempt * 2));
+		/*
+		 * What was committed stays; the next attempt resumes, after
+		 * the wait the server asks for if it asks for one, unless
+		 * that is longer than backoff_max: then the next run.
+		 */
+		wait = util_backoff_hint(err.msg);
+		if (wait > a->backoff_max) {
+			log_warnx("%s: %s", a->name, err.msg);
+			jh_err_set(&err, rc, 0, "the server asks to wait %u "
+			    "s, more than backoff_max (%u s): not retried in "
+			    "this run", wait, a->backoff_max);
+			break;
+		}
+		if (wait > 0) {
+			log_warnx("%s: %s; waiting %u s as the server asks, "
+			    "then retrying", a->name, err.msg, wait);
+		} else {
+			wait = (unsigned)(attempt * attempt * 2);
+			log_warnx("%s: %s; retrying in %u s", a->name,
+			    err.msg, wait);
+		}
+		sleep(wait);
 	}
 	secret_free(secret);
 	free(cache);

@@ -131,8 +131,18 @@ cmd_login_hint(const struct account *a, const char *msg)
 {
 	const char *hint;
 
-	if (a->auth == AUTH_PASSWORD)
+	if (a->auth == AUTH_PASSWORD) {
+		if (msg != NULL && strcasestr(msg, "authenticated but not "
+		    "connected") != NULL)
+			log_error("%s: check: Exchange accepted the login but "
+			    "cannot open the mailbox: the password (Exchange "
+			    "takes some wrong ones at LOGIN and refuses every "
+			    "command after), IMAP or POP enabled for the "
+			    "mailbox (Set-CASMailbox), and for a shared "
+			    "mailbox user = you@domain\\shared with "
+			    "FullAccess", a->name);
 		return;
+	}
 	if ((hint = oauth2_login_hint(msg)) != NULL)
 		log_error("%s: check: %s", a->name, hint);
 }

@@ -22,7 +22,7 @@ static const char *const account_keys[] = {
 	"url", "folders", "user", "auth", "password_file",
 	"password_command", "ca_file", "tls_verify", "tls", "delete",
 	"tenant", "self", "timeout", "batch_count", "batch_bytes",
-	"max_response", "session_timeout",
+	"max_response", "session_timeout", "backoff_max",
 	"oauth2_provider", "oauth2_tenant", "oauth2_token_command",
 	"oauth2_token_file", "oauth2_token_url", "oauth2_client_id",
 	"oauth2_client_secret_file", "oauth2_certificate",
@@ -591,6 +591,9 @@ config_account_parse(struct config_ctx *c, const char *group,
 	    7 * 86400, &n)))
 		return rc;
 	a->session_timeout = (unsigned)n;
+	if ((rc = config_number(c, group, "backoff_max", 300, 3600, &n)))
+		return rc;
+	a->backoff_max = (unsigned)n;
 	return JHARVEST_OK;
 }
 

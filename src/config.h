@@ -95,6 +95,8 @@ struct account {
 	size_t			 max_response;	/* IMAP, outside literals:
 						   default 64 MiB */
 	unsigned		 session_timeout; /* seconds, default 6 h */
+	unsigned		 backoff_max;	/* seconds a server may ask to
+						   wait before a retry */
 	struct account_oauth2	 oauth2;	/* auth = xoauth2|oauthbearer */
 };
 

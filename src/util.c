@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util.h"
@@ -103,6 +104,30 @@ util_format_size(uint64_t bytes, char *buf, size_t size)
 		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
 	else
 		snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+unsigned
+util_backoff_hint(const char *text)
+{
+	static const char key[] = "suggested backoff time:";
+	const char *p;
+	unsigned long long ms = 0;
+
+	if ((p = strcasestr(text, key)) == NULL)
+		return 0;
+	for (p += sizeof(key) - 1; *p == ' '; p++)
+		;
+	if (*p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((ms = ms * 10 + (unsigned long long)(*p - '0')) >
+		    1000ULL * 86400 * 7)
+			ms = 1000ULL * 86400 * 7;	/* a week is plenty */
+	while (*p == ' ')
+		p++;
+	if (strncasecmp(p, "millisecond", 11) != 0)
+		return 0;
+	return (unsigned)((ms + 999) / 1000);
 }
 
 int

@@ -20,6 +20,12 @@ void	util_format_time(int64_t t, char *buf, size_t size);
 void	util_format_size(uint64_t bytes, char *buf, size_t size);
 
 /*
+ * The wait, in whole seconds rounded up, that a server's error text asks
+ * for: Exchange's "Suggested Backoff Time: N milliseconds".  0 for none.
+ */
+unsigned	util_backoff_hint(const char *text);
+
+/*
  * The one permission rule for the configuration file and every secret
  * file it names (passwords, tokens, client secrets, private keys): others
  * may neither read nor write it and its group may not write it, so at

@@ -21,6 +21,15 @@
 #    "keep_deleted": false,      accept DELE/EXPUNGE, remove nothing
 #    "fetch_uid_shift": 0,       answer body FETCHes under uid + shift
 #    "fetch_omit": [5],          leave these UIDs out of body FETCHes
+#    "exchange": {...},          IMAP: Exchange's greeting, capabilities
+#                                and, as asked, its quirks: "size_off": N
+#                                (RFC822.SIZE N more than served),
+#                                "not_connected": K (BAD User is
+#                                authenticated but not connected, BYE at
+#                                the Kth command), "throttle_at": N (the
+#                                Nth command since start: BAD Request is
+#                                throttled ..., BYE) suggesting
+#                                "throttle_ms" (default 89117)
 #    "hold_at": 40}              stop answering at the 40th command since
 #                                the server started: "conn N: hold" is
 #                                logged, the rest read and dropped
@@ -82,6 +91,10 @@ class Conn:
         i = self.buf.index(b"\r\n")
         l, self.buf = self.buf[:i], self.buf[i + 2:]
         return l
+
+    def ncmds_seen(self):
+        with lock:
+            return ncmds
 
     def held(self):
         """Count a command; at hold_at, drop the rest: True."""
@@ -179,7 +192,13 @@ def uidset(spec, uids):
 def imap(c, st):
     msgs = st["messages"]
     deleted = set()  # indexes flagged \Deleted
-    c.send(b"* OK fakeserver ready\r\n")
+    ex = st.get("exchange", {})
+    n = 0
+    if ex:
+        c.send(b"* OK The Microsoft Exchange IMAP4 service is ready. "
+               b"[RgBSADMAUAAyADgAMQBDAEEAMAAxADUANwA=]\r\n")
+    else:
+        c.send(b"* OK fakeserver ready\r\n")
     while True:
         l = c.line()
         if l is None:
@@ -209,7 +228,31 @@ def imap(c, st):
         if c.held():
             return
         ok = (tag + " OK done\r\n").encode()
-        if cmd == "CAPABILITY":
+        n += 1
+        if ex.get("not_connected") and cmd not in ("CAPABILITY", "LOGIN",
+                                                   "AUTHENTICATE",
+                                                   "LOGOUT"):
+            # Office 365 after a login it accepted for a mailbox it will
+            # not open (wrong password, no FullAccess, a token without
+            # IMAP.AccessAsUser.All): every command BAD, then BYE.
+            c.send((tag + " BAD User is authenticated but not "
+                    "connected.\r\n").encode())
+            if n >= ex.get("not_connected"):
+                c.send(b"* BYE Connection closed. 14\r\n")
+                return
+            continue
+        if ex.get("throttle_at") and ex["throttle_at"] == c.ncmds_seen():
+            # Exchange Online's throttling, then it hangs up.
+            c.send((tag + " BAD Request is throttled. Suggested Backoff "
+                    "Time: %d milliseconds\r\n"
+                    "* BYE Connection closed. 14\r\n" %
+                    ex.get("throttle_ms", 89117)).encode())
+            return
+        if cmd == "CAPABILITY" and ex:
+            c.send(b"* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 "
+                   b"SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE "
+                   b"NAMESPACE LITERAL+\r\n" + ok)
+        elif cmd == "CAPABILITY":
             c.send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n" + ok)
         elif cmd in ("LOGIN", "NOOP"):
             c.send(ok)
@@ -236,7 +279,10 @@ def imap(c, st):
                                  else 0)
                 a = b"UID %d" % uid
                 if "RFC822.SIZE" in items:
-                    a += b" RFC822.SIZE %d" % m["size"]
+                    # Exchange's RFC822.SIZE is an estimate, not the
+                    # count of the bytes it serves.
+                    a += b" RFC822.SIZE %d" % (m["size"] +
+                                               ex.get("size_off", 0))
                 if "INTERNALDATE" in items:
                     a += b' INTERNALDATE "%s"' % m["date"].encode()
                 if "FLAGS" in items:
