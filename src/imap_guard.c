@@ -20,6 +20,7 @@ imap_guard_init(struct imap_guard *g, size_t max_response)
 	g->limit = IMAP_GUARD_SMALL;	/* the greeting */
 	buf_init(&g->line, IMAP_GUARD_LINE_MAX + 2);
 	buf_init(&g->out, IMAP_GUARD_LINE_MAX + 64);
+	buf_init(&g->lit, IMAP_GUARD_LITERAL);
 }
 
 void
@@ -27,6 +28,7 @@ imap_guard_free(struct imap_guard *g)
 {
 	buf_free(&g->line);
 	buf_free(&g->out);
+	buf_free(&g->lit);
 }
 
 /* Does the command word at p (n bytes) get the large limit? */
@@ -182,17 +184,21 @@ static uint64_t
 imap_guard_inner_literal(const char *l, size_t n)
 {
 	uint64_t v, max = 0;
-	size_t i, j;
+	size_t i, j, k;
 
 	for (i = 0; i < n; i++) {
 		if (l[i] != '{')
 			continue;
-		for (v = 0, j = i + 1; j < n && isdigit((unsigned char)l[j]);
-		    j++)
+		for (j = i + 1; j < n && l[j] == ' '; j++)
+			;
+		k = j;
+		for (v = 0; j < n && isdigit((unsigned char)l[j]); j++)
 			v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX :
 			    v * 10 + (uint64_t)(l[j] - '0');
-		if (j == i + 1)
+		if (j == k)
 			continue;
+		while (j < n && l[j] == ' ')
+			j++;
 		if (j < n && l[j] == '+')
 			j++;
 		if (j >= n || l[j] != '}')
@@ -225,7 +231,7 @@ imap_guard_is_fetch(const char *l, size_t n)
 static int
 imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
 {
-	size_t e = n, b;
+	size_t e = n, b, k;
 	uint64_t v = 0;
 
 	if (e > 0 && l[e - 1] == '\n')
@@ -234,13 +240,21 @@ imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
 		e--;
 	if (e < 3 || l[e - 1] != '}')
 		return -1;
+	/* libetpan 1.9.4 also reads "{ N }" as a literal. */
 	b = e - 1;
+	while (b > 0 && l[b - 1] == ' ')
+		b--;
 	if (b > 0 && l[b - 1] == '+')
 		b--;
 	while (b > 0 && isdigit((unsigned char)l[b - 1]))
 		b--;
-	if (b == 0 || (l[b - 1] != '{' && !(b >= 2 && l[b - 1] == '~' &&
-	    l[b - 2] == '{')) || !isdigit((unsigned char)l[b]))
+	if (!isdigit((unsigned char)l[b]))
+		return -1;
+	k = b;
+	while (k > 0 && l[k - 1] == ' ')
+		k--;
+	if (k == 0 || (l[k - 1] != '{' && !(k >= 2 && l[k - 1] == '~' &&
+	    l[k - 2] == '{')))
 		return -1;
 	/* Too many digits is too large (libetpan wraps them around). */
 	for (; isdigit((unsigned char)l[b]); b++)
@@ -248,6 +262,7 @@ imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
 		    v * 10 + (uint64_t)(l[b] - '0');
 	*sizep = v;
 	/* BODY[...] {n}, BINARY[...] {n}, RFC822 {n}: a message. */
+	b = k;
 	while (b > 0 && l[b - 1] != ' ')
 		b--;
 	*bodyp = b >= 2 && (l[b - 2] == ']' || l[b - 2] == '>' ||
@@ -321,9 +336,43 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 			    "a literal of %llu bytes that is not a message "
 			    "(more than 1 MiB)", (unsigned long long)size);
 		g->literal = size;
+		g->lit_body = body;
 		g->cont = 1;
 	} else
 		g->cont = 0;
+	return 0;
+}
+
+/*
+ * A literal that is no message, whole in g->lit, into out.  Where the
+ * guard reads a literal libetpan may not (after a response it cannot
+ * parse), its lines are lines: a code without text at the end of one
+ * loses its '[' (the length stays), so that libetpan never sees it.
+ */
+static int
+imap_guard_small_literal(struct imap_guard *g)
+{
+	char *l = g->lit.data;
+	size_t n = g->lit.len, i, e, at;
+
+	for (i = 0; i < n; i = e) {
+		for (e = i; e < n && l[e] != '\n'; e++)
+			;
+		if (e < n)
+			e++;
+		if ((at = imap_guard_bare_code(l + i, e - i)) != 0) {
+			while (at > 0 && l[i + at] != '[')
+				at--;
+			l[i + at] = ' ';
+		}
+	}
+	if (g->out.len - g->outpos == 0) {
+		buf_reset(&g->out);
+		g->outpos = 0;
+	}
+	if (n > 0 && buf_append(&g->out, l, n) == -1)
+		return imap_guard_refuse(g, "%zu bytes unread", g->out.len);
+	buf_reset(&g->lit);
 	return 0;
 }
 
@@ -343,6 +392,18 @@ imap_guard_feed(struct imap_guard *g, const char *p, size_t n)
 			g->literal -= k;
 			p += k;
 			n -= k;
+			continue;
+		}
+		if (g->literal > 0 && !g->lit_body) {
+			k = g->literal < n ? (size_t)g->literal : n;
+			if (buf_append(&g->lit, p, k) == -1)
+				return imap_guard_refuse(g, "a literal of more "
+				    "than %zu bytes", IMAP_GUARD_LITERAL);
+			g->literal -= k;
+			p += k;
+			n -= k;
+			if (g->literal == 0 && imap_guard_small_literal(g) == -1)
+				return -1;
 			continue;
 		}
 		if (g->literal > 0) {

@@ -28,6 +28,8 @@ struct imap_guard {
 	size_t		 limit;		/* for the command in progress */
 	size_t		 used;		/* its bytes outside literals */
 	uint64_t	 literal;	/* literal bytes still to pass on */
+	int		 lit_body;	/* ... of a message (else into lit) */
+	struct buf	 lit;		/* a literal that is no message */
 	int		 greeted;	/* the greeting has passed */
 	int		 cont;		/* the next line continues a response
 					   (after its literal) */
