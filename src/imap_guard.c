@@ -20,7 +20,8 @@ imap_guard_init(struct imap_guard *g, size_t max_response)
 	g->limit = IMAP_GUARD_SMALL;	/* the greeting */
 	buf_init(&g->line, IMAP_GUARD_LINE_MAX + 2);
 	buf_init(&g->out, IMAP_GUARD_LINE_MAX + 64);
-	buf_init(&g->lit, IMAP_GUARD_LITERAL);
+	/* A literal, then the line after it (imap_guard_line). */
+	buf_init(&g->lit, IMAP_GUARD_LITERAL + IMAP_GUARD_LINE_MAX + 2);
 }
 
 void
@@ -105,6 +106,13 @@ imap_guard_greeting(char *l, size_t n)
 	return at + 2;
 }
 
+/* libetpan takes a tab for a space between the parts of a response. */
+static int
+imap_guard_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
 static size_t
 imap_guard_bare_code(const char *l, size_t n)
 {
@@ -119,9 +127,10 @@ imap_guard_bare_code(const char *l, size_t n)
 	 * literal the guard did not see, say), that is a code without text.
 	 * libetpan's text ends at the first CR, as the line does here.
 	 */
-	for (e = 0; e < n && l[e] != '\r' && l[e] != '\n'; e++)
+	for (e = 0; e < n && l[e] != '\r' && l[e] != '\n' && l[e] != '\0';
+	    e++)
 		;
-	while (e > 0 && l[e - 1] == ' ')
+	while (e > 0 && imap_guard_blank(l[e - 1]))
 		e--;
 	if (e == 0 || l[e - 1] != ']')
 		return 0;
@@ -129,12 +138,12 @@ imap_guard_bare_code(const char *l, size_t n)
 		;
 	if (l[b] != '[')
 		return 0;
-	for (w = b; w > 0 && l[w - 1] == ' '; w--)
+	for (w = b; w > 0 && imap_guard_blank(l[w - 1]); w--)
 		;
 	for (k = 0; status[k] != NULL; k++) {
 		b = strlen(status[k]);
 		if (w >= b && strncasecmp(l + w - b, status[k], b) == 0 &&
-		    (w == b || l[w - b - 1] == ' '))
+		    (w == b || imap_guard_blank(l[w - b - 1])))
 			return e - 1;
 	}
 	return 0;
@@ -275,7 +284,7 @@ static int
 imap_guard_line(struct imap_guard *g, char *l, size_t n)
 {
 	uint64_t size;
-	size_t i, o, at;
+	size_t i, o, at, tail;
 	int body, r;
 
 	/* libetpan reads a NUL as an end: outside literals there is none. */
@@ -296,6 +305,7 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 		return imap_guard_refuse(g, "a literal of %llu bytes inside a "
 		    "line", (unsigned long long)size);
 	if (g->dropping) {
+		buf_reset(&g->lit);
 		if (g->dropped++ == 0) {
 			for (i = 0; i < n && i + 1 < sizeof(g->first_dropped) &&
 			    l[i] != '\r' && l[i] != '\n'; i++)
@@ -314,9 +324,20 @@ imap_guard_line(struct imap_guard *g, char *l, size_t n)
 	}
 	/*
 	 * Every line, also one after a literal: libetpan may not read a
-	 * literal where the guard does (a "{0}" ending a greeting's text).
+	 * literal where the guard does (a "{0}" ending a greeting's text,
+	 * a "{N}" in a status text).  Then the literal's last line and this
+	 * one are one line to it: "R BAD [AL" + "ERT]".
 	 */
-	at = imap_guard_bare_code(l, n);
+	if ((tail = g->lit.len) > 0) {
+		if (buf_append(&g->lit, l, n) == -1)
+			return imap_guard_refuse(g, "a response line of %zu "
+			    "bytes", n);
+		at = imap_guard_bare_code(g->lit.data, g->lit.len);
+		/* A ']' in the tail was the literal's (small_literal). */
+		at = at >= tail ? at - tail : 0;
+		buf_reset(&g->lit);
+	} else
+		at = imap_guard_bare_code(l, n);
 	if (at != 0) {
 		r = buf_append(&g->out, l, at + 1) == 0 &&
 		    buf_append(&g->out, " (no text)\r\n", 12) == 0 ? 0 : -1;
@@ -372,7 +393,11 @@ imap_guard_small_literal(struct imap_guard *g)
 	}
 	if (n > 0 && buf_append(&g->out, l, n) == -1)
 		return imap_guard_refuse(g, "%zu bytes unread", g->out.len);
-	buf_reset(&g->lit);
+	/* Its last line, if unended, for the line after it. */
+	for (e = n; e > 0 && l[e - 1] != '\n'; e--)
+		;
+	memmove(l, l + e, n - e);
+	g->lit.len = n - e;
 	return 0;
 }
 

@@ -164,8 +164,7 @@ for t in $targets; do
 	esac
 	reg=$JH_TESTDATA/fuzz/${t#fuzz_}
 	[ -d "$reg" ] || reg=
-	# libetpan's own crash inputs, which the guard must keep from it
-	# (filtered unless FUZZ_IMAP_UNFILTERED=1: see fuzz_imap.c).
+	# libetpan's own crash inputs, which the guard must keep from it.
 	[ $t = fuzz_imap ] && reg="$reg $JH_TESTDATA/fuzz/imap-libetpan"
 	dict=$(dirname "$0")/$t.dict
 	[ -f "$dict" ] && dict="-dict=$dict" || dict=

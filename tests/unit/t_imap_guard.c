@@ -94,6 +94,19 @@ static const struct {
 	{ S("* STATUS x {3}\r\nabc (MESSAGES 1)\r\n"),
 	  S("* STATUS x {3}\r\nabc (MESSAGES 1)\r\n"),
 	  "a small literal ending a line passes" },
+	{ S("1 OK x {10}\r\nR BAD  [ALERT]\r\n"),
+	  S("1 OK x {10}\r\nR BAD  [ALERT] (no text)\r\n"),
+	  "a code split between a literal and the line after it" },
+	{ S("* LIST () \"/\" {5}\r\nINBOX\r\n"),
+	  S("* LIST () \"/\" {5}\r\nINBOX\r\n"),
+	  "... and a literal name and its line left alone" },
+	{ S("1 OK [ALERT]\t\n"), S("1 OK [ALERT] (no text)\r\n"),
+	  "a tab is a blank to libetpan" },
+	{ S("1 OK\t[PARSE]\r\n"), S("1 OK\t[PARSE] (no text)\r\n"),
+	  "... also before the code" },
+	{ S("* LIST () x {16}\r\n* OK [ALERT]\0zz\r\n\r\n"),
+	  S("* LIST () x {16}\r\n* OK  ALERT]\0zz\r\n\r\n"),
+	  "a NUL in a literal ends a line there for libetpan" },
 };
 
 int
