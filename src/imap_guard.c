@@ -270,11 +270,15 @@ imap_guard_literal(const char *l, size_t n, uint64_t *sizep, int *bodyp)
 		v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX :
 		    v * 10 + (uint64_t)(l[b] - '0');
 	*sizep = v;
-	/* BODY[...] {n}, BINARY[...] {n}, RFC822 {n}: a message. */
-	b = k;
-	while (b > 0 && l[b - 1] != ' ')
+	/*
+	 * BODY[...] {n}, BINARY[...] ~{n}, RFC822 {n}: a message; the
+	 * literal is a word of its own ("x] a{n}" is none).
+	 */
+	b = k - 1;
+	if (b > 0 && l[b - 1] == '~')
 		b--;
-	*bodyp = b >= 2 && (l[b - 2] == ']' || l[b - 2] == '>' ||
+	*bodyp = b >= 2 && l[b - 1] == ' ' && (l[b - 2] == ']' ||
+	    l[b - 2] == '>' ||
 	    (b >= 7 && strncasecmp(l + b - 7, "RFC822", 6) == 0));
 	return 0;
 }

@@ -167,6 +167,20 @@ imap_low_read(mailstream_low *low, void *p, size_t n)
 
 	if (s->conn == NULL)
 		return -1;
+	/*
+	 * After a response libetpan could not parse, where it stands in
+	 * the stream is unknown: a message it did not read as a literal
+	 * would be parsed as responses.  Nothing more reaches it.
+	 */
+	if (s->broken) {
+		if (s->io_why[0] == '\0') {
+			s->io_code = JH_EUNAVAIL;
+			snprintf(s->io_why, sizeof(s->io_why), "the session "
+			    "is out of step after a response that could not "
+			    "be parsed");
+		}
+		return -1;
+	}
 	/* -1 at end of stream, never 0: libetpan 1.9.4 spins on 0. */
 	while ((k = imap_guard_take(g, p, n)) == 0) {
 		if (s->deadline != 0 && (long long)time(NULL) > s->deadline) {
@@ -2030,10 +2044,11 @@ imap_date_epoch(const struct mailimap_date_time *d)
 	tm.tm_min = d->dt_min;
 	tm.tm_sec = d->dt_sec;
 	t = (int64_t)timegm(&tm);
-	z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
 	/* A zone beyond +-99:59 is nonsense (and overflowed): UTC. */
 	if (d->dt_zone < -9959 || d->dt_zone > 9959)
 		z = 0;
+	else
+		z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
 	off = (z / 100) * 3600 + (z % 100) * 60;
 	return d->dt_zone < 0 ? t + off : t - off;
 }
@@ -2190,7 +2205,7 @@ imap_stat_status(struct source *s, struct remote_stat *rs,
 	r = imap_simple_command(s, cmd);
 	free(cmd);
 	if (r != MAILIMAP_NO_ERROR) {
-		if (s->broken)
+		if (s->broken || r == MAILIMAP_ERROR_PARSE)
 			return imap_error(s, r, JH_ETEMP, "status size", err);
 		log_debug(DEBUG_FLAG, "%s: %s: STATUS SIZE refused: %s",
 		    s->where, f->name, imap_resp(s));
@@ -2233,7 +2248,7 @@ imap_stat_quota(struct source *s, struct remote_stat *rs, const char *name,
 		qd = NULL;
 	}
 	if (r != MAILIMAP_NO_ERROR) {
-		if (s->broken) {
+		if (s->broken || r == MAILIMAP_ERROR_PARSE) {
 			snprintf(what, sizeof(what), "%s: getquotaroot", name);
 			return imap_error(s, r, JH_ETEMP, what, err);
 		}
