@@ -43,7 +43,7 @@ const struct cmd_opt stat_opts[] = {
 	{ "max-messages", STAT_MAX_MESSAGES, "N",
 	  "exit 1 if more than N messages wait to be harvested" },
 	{ "explain", STAT_EXPLAIN, NULL,
-	  "explain what IMAP and POP3 cannot see (Exchange)" },
+	  "explain what IMAP and POP3 cannot see (Exchange, Gmail)" },
 	{ "output", 'o', "FILE",
 	  "write to FILE, replaced atomically, instead of stdout" },
 	{ NULL, 0, NULL, NULL }
@@ -354,6 +354,13 @@ stat_explain(FILE *out, const struct stat_acct *accts, size_t n)
 "  shown for it.\n"
 "* Messages flagged \\Deleted but not expunged count against the quota\n"
 "  until some client expunges them.\n"
+"* Gmail takes an EXPUNGE in INBOX for \"remove the Inbox label\": unless\n"
+"  its IMAP setting for expunged messages is \"Immediately delete the\n"
+"  message forever\", the message stays in [Gmail]/All Mail and the\n"
+"  mailbox keeps growing.  jharvest therefore deletes on Gmail by moving\n"
+"  each message to the \\Trash folder and expunging it there (and warns\n"
+"  when the server offers no \\Trash, MOVE or UIDPLUS).  What other\n"
+"  clients expunged is in All Mail: stat --all-folders counts it.\n"
 "\n"
 "To see what IMAP cannot, in the Exchange Management Shell (Exchange\n"
 "Online PowerShell: Get-EXOMailboxStatistics,\n"
@@ -1180,7 +1187,8 @@ cmd_stat(const struct cmd_env *env, int argc, char **argv)
 		else if (so.format == FMT_TEXT)
 			fprintf(o.fp, "Deleted messages can stay on the "
 			    "server out of IMAP's sight (Exchange "
-			    "Recoverable Items, holds): see --explain.\n");
+			    "Recoverable Items, holds, Gmail's All Mail): "
+			    "see --explain.\n");
 		r = stat_out_close(&o);
 		rc = jh_status_worst(rc, (enum jh_status)r);
 	}

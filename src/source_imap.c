@@ -27,6 +27,7 @@
 #define DEBUG_FLAG	DEBUG_IMAP
 
 static int64_t	imap_date_epoch(const struct mailimap_date_time *d);
+static int	imap_uidcmp(const void *, const void *);
 
 /* One message in memory at most; more is refused, never truncated. */
 #ifndef IMAP_MSG_MAX
@@ -93,6 +94,10 @@ struct source {
 	int			 in_auth;	/* redact what is sent */
 	int			 broken;	/* the connection is unusable */
 	int			 warned_expunge;
+	int			 gmail;		/* X-GM-EXT-1 */
+	int			 warned_gmail;
+	int			 trash_looked;	/* LIST asked for \\Trash */
+	char			*trash;		/* owned: Gmail's \\Trash */
 	int			 bad;		/* last command: tagged BAD */
 	enum jh_status		 io_code;	/* why the stream failed */
 	char			 io_why[320];
@@ -866,57 +871,241 @@ imap_parse_error_ok(struct source *s, int r, const char *what)
 }
 
 /*
- * Mark uids (ascending) \Deleted and expunge them in the selected
- * folder: UID EXPUNGE with UIDPLUS, else a plain EXPUNGE (which also
- * removes whatever else is marked \Deleted, hence the warning).
+ * Mark the UIDs of set \Deleted and expunge them in the selected folder
+ * name (first: the first UID, for messages): UID EXPUNGE with UIDPLUS,
+ * else a plain EXPUNGE (which also removes whatever else is marked
+ * \Deleted, hence the warning).
+ */
+static enum jh_status
+imap_expunge_set(struct source *s, const char *name, struct mailimap_set *set,
+    uint32_t first, struct jh_err *err)
+{
+	struct mailimap_flag_list *fl;
+	struct mailimap_store_att_flags *sf;
+	char what[160];
+	int r;
+
+	fl = mailimap_flag_list_new_empty();
+	if (fl == NULL || mailimap_flag_list_add(fl,
+	    mailimap_flag_new_deleted()) != MAILIMAP_NO_ERROR)
+		fatalx("out of memory");
+	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	if (sf == NULL)
+		fatalx("out of memory");
+	r = mailimap_uid_store(s->imap, set, sf);
+	mailimap_store_att_flags_free(sf);
+	snprintf(what, sizeof(what), "%s: uid %u: store \\Deleted", name,
+	    first);
+	r = imap_parse_error_ok(s, r, what);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	if (s->uidplus)
+		r = mailimap_uid_expunge(s->imap, set);
+	else {
+		if (!s->warned_expunge)
+			log_warnx("%s: %s: server lacks UIDPLUS: EXPUNGE also "
+			    "removes messages others marked \\Deleted",
+			    s->acct->name, name);
+		s->warned_expunge = 1;
+		r = mailimap_expunge(s->imap);
+	}
+	snprintf(what, sizeof(what), "%s: uid %u: expunge", name, first);
+	r = imap_parse_error_ok(s, r, what);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	return JHARVEST_OK;
+}
+
+/*
+ * Gmail's folder with the \Trash attribute (SPECIAL-USE, XLIST), looked
+ * up once: NULL when it has none or will not say.
+ */
+static const char *
+imap_gmail_trash(struct source *s, enum jh_status *rcp, struct jh_err *err)
+{
+	struct mailimap_mailbox_list *mb;
+	struct mailimap_mbx_list_oflag *of;
+	clist *list = NULL;
+	clistiter *it, *jt;
+	const char *f;
+	int r;
+
+	if (s->trash_looked)
+		return s->trash;
+	s->trash_looked = 1;
+	if ((r = mailimap_list(s->imap, "", "*", &list)) != MAILIMAP_NO_ERROR) {
+		if (list != NULL)
+			mailimap_list_result_free(list);
+		/* A NO: no Trash to use; anything else ends the session. */
+		if (r != MAILIMAP_ERROR_LIST)
+			*rcp = imap_error(s, r, JH_EUNAVAIL, "gmail: list",
+			    err);
+		return NULL;
+	}
+	for (it = clist_begin(list); it != NULL && s->trash == NULL;
+	    it = clist_next(it)) {
+		mb = clist_content(it);
+		if (mb->mb_flag == NULL || mb->mb_flag->mbf_oflags == NULL)
+			continue;
+		for (jt = clist_begin(mb->mb_flag->mbf_oflags); jt != NULL;
+		    jt = clist_next(jt)) {
+			of = clist_content(jt);
+			if (of->of_type != MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT ||
+			    (f = of->of_flag_ext) == NULL)
+				continue;
+			if (*f == '\\')
+				f++;
+			if (strcasecmp(f, "Trash") == 0) {
+				s->trash = xstrdup(mb->mb_name);
+				break;
+			}
+		}
+	}
+	mailimap_list_result_free(list);
+	log_debug(DEBUG_FLAG, "%s: gmail: trash folder %s", s->where,
+	    s->trash != NULL ? s->trash : "(none)");
+	return s->trash;
+}
+
+/*
+ * Gmail takes an EXPUNGE in INBOX for "remove the Inbox label": the
+ * message stays in [Gmail]/All Mail, and the mailbox keeps growing
+ * (unless its IMAP setting says "Immediately delete the message
+ * forever").  Moving it to the \Trash folder and expunging it there
+ * deletes it.  The UIDs of set move to trash; the UIDs they got there
+ * (COPYUID) are added to *dst (*ndst of *capdst), with the Trash's
+ * UIDVALIDITY in *uvp.
+ */
+static enum jh_status
+imap_gmail_move(struct source *s, const char *name, const char *trash,
+    struct mailimap_set *set, uint32_t first, uint32_t **dst, size_t *ndst,
+    size_t *capdst, uint32_t *uvp, struct jh_err *err)
+{
+	struct mailimap_set *src = NULL, *dest = NULL;
+	struct mailimap_set_item *item;
+	clistiter *it;
+	char what[160];
+	uint32_t uv = 0, u;
+	int r;
+
+	r = mailimap_uidplus_uid_move(s->imap, set, trash, &uv, &src, &dest);
+	snprintf(what, sizeof(what), "%s: uid %u: move to %s", name, first,
+	    trash);
+	if (r != MAILIMAP_NO_ERROR) {
+		if (src != NULL)
+			mailimap_set_free(src);
+		if (dest != NULL)
+			mailimap_set_free(dest);
+		return imap_error(s, r, JH_EUNAVAIL, what, err);
+	}
+	for (it = dest != NULL ? clist_begin(dest->set_list) : NULL;
+	    it != NULL; it = clist_next(it)) {
+		item = clist_content(it);
+		for (u = item->set_first; u != 0 && u <= item->set_last; u++) {
+			if (*ndst == *capdst) {
+				*capdst = *capdst ? *capdst * 2 : 64;
+				*dst = xreallocarray(*dst, *capdst,
+				    sizeof(**dst));
+			}
+			(*dst)[(*ndst)++] = u;
+			if (u == UINT32_MAX)
+				break;
+		}
+	}
+	if (*ndst > 0)
+		*uvp = uv;
+	if (src != NULL)
+		mailimap_set_free(src);
+	if (dest != NULL)
+		mailimap_set_free(dest);
+	return JHARVEST_OK;
+}
+
+/*
+ * Expunge in Gmail's Trash the n UIDs (under UIDVALIDITY uv) that our
+ * messages got there.  They are archived and out of the journal folder
+ * already: a failure here is a warning (Gmail empties its Trash after
+ * 30 days).
+ */
+static void
+imap_gmail_purge(struct source *s, const char *trash, uint32_t *uids,
+    size_t n, uint32_t uv)
+{
+	struct mailimap_set *set;
+	struct jh_err err = { 0 };
+	size_t off, k;
+	int r;
+
+	s->selected = NULL;	/* the next batch selects its folder again */
+	r = mailimap_select(s->imap, trash);
+	if (r != MAILIMAP_NO_ERROR || s->imap->imap_selection_info == NULL ||
+	    s->imap->imap_selection_info->sel_uidvalidity != uv) {
+		if (r != MAILIMAP_NO_ERROR)
+			(void)imap_error(s, r, JH_EUNAVAIL, trash, &err);
+		log_warnx("%s: %s: %zu messages moved there not expunged: %s; "
+		    "Gmail deletes them after 30 days", s->acct->name, trash,
+		    n, r != MAILIMAP_NO_ERROR ? err.msg :
+		    "its UIDVALIDITY is not the one MOVE gave");
+		return;
+	}
+	qsort(uids, n, sizeof(*uids), imap_uidcmp);
+	for (off = 0; off < n; off += k) {
+		k = n - off < IMAP_DELETE_CHUNK ? n - off : IMAP_DELETE_CHUNK;
+		set = imap_set_from(uids + off, k);
+		if (imap_expunge_set(s, trash, set, uids[off], &err) !=
+		    JHARVEST_OK) {
+			mailimap_set_free(set);
+			log_warnx("%s: %s; Gmail deletes the messages there "
+			    "after 30 days", s->acct->name, err.msg);
+			return;
+		}
+		mailimap_set_free(set);
+	}
+	log_debug(DEBUG_FLAG, "%s: %s: expunged %zu messages", s->where,
+	    trash, n);
+}
+
+/*
+ * Delete uids (ascending) from the selected folder name: \Deleted and
+ * expunged, or on Gmail moved to its Trash and expunged there; then
+ * count those the server still lists as kept.
  */
 static enum jh_status
 imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
     size_t n, struct jh_err *err)
 {
-	struct mailimap_flag_list *fl;
-	struct mailimap_store_att_flags *sf;
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
+	const char *trash = NULL;
+	enum jh_status rc = JHARVEST_OK;
+	uint32_t *dst = NULL, uv = 0;
 	char what[160];
-	size_t off, k, kept;
+	size_t off, k, kept, ndst = 0, capdst = 0;
 	int r;
 
-	for (off = 0; off < n; off += k) {
+	if (s->gmail && s->uidplus && imap_has_cap(s, "MOVE") &&
+	    (trash = imap_gmail_trash(s, &rc, err)) != NULL &&
+	    strcmp(trash, name) == 0)
+		trash = NULL;	/* an expunge there deletes */
+	else if (rc != JHARVEST_OK)
+		return rc;
+	else if (s->gmail && trash == NULL && !s->warned_gmail) {
+		s->warned_gmail = 1;
+		log_warnx("%s: %s: Gmail keeps expunged messages in All Mail "
+		    "and this server offers no \\Trash folder with MOVE and "
+		    "UIDPLUS: unless Gmail's IMAP setting for expunged "
+		    "messages is \"Immediately delete the message forever\", "
+		    "the mailbox keeps growing", s->acct->name, name);
+	}
+	for (off = 0; off < n && rc == JHARVEST_OK; off += k) {
 		k = n - off < IMAP_DELETE_CHUNK ? n - off : IMAP_DELETE_CHUNK;
 		set = imap_set_from(uids + off, k);
-		fl = mailimap_flag_list_new_empty();
-		if (fl == NULL || mailimap_flag_list_add(fl,
-		    mailimap_flag_new_deleted()) != MAILIMAP_NO_ERROR)
-			fatalx("out of memory");
-		sf = mailimap_store_att_flags_new_add_flags_silent(fl);
-		if (sf == NULL)
-			fatalx("out of memory");
-		r = mailimap_uid_store(s->imap, set, sf);
-		mailimap_store_att_flags_free(sf);
-		snprintf(what, sizeof(what), "%s: uid %u: store \\Deleted",
-		    name, uids[off]);
-		r = imap_parse_error_ok(s, r, what);
-		if (r != MAILIMAP_NO_ERROR) {
+		rc = trash != NULL ? imap_gmail_move(s, name, trash, set,
+		    uids[off], &dst, &ndst, &capdst, &uv, err) :
+		    imap_expunge_set(s, name, set, uids[off], err);
+		if (rc != JHARVEST_OK) {
 			mailimap_set_free(set);
-			return imap_error(s, r, JH_EUNAVAIL, what, err);
-		}
-		if (s->uidplus)
-			r = mailimap_uid_expunge(s->imap, set);
-		else {
-			if (!s->warned_expunge)
-				log_warnx("%s: %s: server lacks UIDPLUS: "
-				    "EXPUNGE also removes messages others "
-				    "marked \\Deleted", s->acct->name, name);
-			s->warned_expunge = 1;
-			r = mailimap_expunge(s->imap);
-		}
-		snprintf(what, sizeof(what), "%s: uid %u: expunge", name,
-		    uids[off]);
-		r = imap_parse_error_ok(s, r, what);
-		if (r != MAILIMAP_NO_ERROR) {
-			mailimap_set_free(set);
-			return imap_error(s, r, JH_EUNAVAIL, what, err);
+			break;
 		}
 		/* Deletions checked: what is still there was kept. */
 		ft = mailimap_fetch_type_new_fetch_att_list_empty();
@@ -932,7 +1121,8 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 		if (r != MAILIMAP_NO_ERROR) {
 			snprintf(what, sizeof(what), "%s: uid %u: check the "
 			    "deletion", name, uids[off]);
-			return imap_error(s, r, JH_EUNAVAIL, what, err);
+			rc = imap_error(s, r, JH_EUNAVAIL, what, err);
+			break;
 		}
 		kept = s->nlist < k ? s->nlist : k;
 		s->nlist = 0;
@@ -942,7 +1132,14 @@ imap_delete_uids(struct source *s, const char *name, const uint32_t *uids,
 		    "%u, %zu kept by the server", s->where, name, k - kept,
 		    uids[off], kept);
 	}
-	return JHARVEST_OK;
+	if (trash != NULL && ndst > 0 && !s->broken)
+		imap_gmail_purge(s, trash, dst, ndst, uv);
+	else if (trash != NULL && ndst == 0 && rc == JHARVEST_OK)
+		log_warnx("%s: %s: the server gave no COPYUID for the messages "
+		    "moved to %s: they stay there until Gmail deletes them "
+		    "(30 days)", s->acct->name, name, trash);
+	free(dst);
+	return rc;
 }
 
 /* The key's place among messages listed under one UID; NULL if alone. */
@@ -1408,6 +1605,7 @@ imap_free(struct source *s)
 	free(s->ldates);
 	free(s->lflags);
 	free(s->lplaces);
+	free(s->trash);
 	free(s->where);
 	free(s);
 }
@@ -1490,6 +1688,7 @@ imap_session(const struct remote_opts *o, struct source **sp,
 		goto fail;
 	}
 	s->uidplus = imap_has_cap(s, "UIDPLUS");
+	s->gmail = imap_has_cap(s, "X-GM-EXT-1");
 	mailimap_set_progress_callback(s->imap, imap_progress_cb,
 	    imap_progress_cb, s);
 	mailimap_set_msg_att_handler(s->imap, imap_att_cb, s);

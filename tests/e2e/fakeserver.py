@@ -30,6 +30,15 @@
 #                                Nth command since start: BAD Request is
 #                                throttled ..., BYE) suggesting
 #                                "throttle_ms" (default 89117)
+#    "gmail": {...},             IMAP: Gmail's greeting, capabilities
+#                                (X-GM-EXT-1, MOVE, UIDPLUS) and folders;
+#                                an EXPUNGE in INBOX moves the message
+#                                to "all_mail" (Gmail's default: expunged
+#                                from the last visible folder is
+#                                archived), UID MOVE to [Gmail]/Trash to
+#                                "trash" (new UIDs, COPYUID), an EXPUNGE
+#                                there deletes forever; "special_use":
+#                                false lists no \Trash attribute
 #    "hold_at": 40}              stop answering at the 40th command since
 #                                the server started: "conn N: hold" is
 #                                logged, the rest read and dropped
@@ -55,7 +64,7 @@ def log(msg):
 def load():
     with lock, open(statefile) as f:
         st = json.load(f)
-    for m in st["messages"]:
+    for m in st["messages"] + st.get("all_mail", []) + st.get("trash", []):
         with open(m["file"], "rb") as f:
             m["data"] = f.read()
         m.setdefault("size", len(m["data"]))
@@ -65,8 +74,10 @@ def load():
 
 def save(st, n):
     out = dict(st)
-    out["messages"] = [{k: v for k, v in m.items() if k != "data"}
-                       for m in st["messages"]]
+    for box in ("messages", "all_mail", "trash"):
+        if box in st:
+            out[box] = [{k: v for k, v in m.items() if k != "data"}
+                        for m in st[box]]
     with lock:
         with open(statefile + ".tmp", "w") as f:
             json.dump(out, f, indent=1)
@@ -189,14 +200,39 @@ def uidset(spec, uids):
     return want
 
 
+# Gmail's folders: name, state key, UIDVALIDITY key and default, LIST
+# attributes (\Trash only with special_use).
+GMAIL_BOXES = [("INBOX", "messages", "uidvalidity", 7, b"\\HasNoChildren"),
+               ("[Gmail]/All Mail", "all_mail", "all_uidvalidity", 13,
+                b"\\All \\HasNoChildren"),
+               ("[Gmail]/Trash", "trash", "trash_uidvalidity", 11,
+                b"\\HasNoChildren \\Trash")]
+
+
+def mailbox(args):
+    """A mailbox argument, quoted or not, as a name."""
+    t = " ".join(args)
+    if len(t) >= 2 and t[0] == '"' and t[-1] == '"':
+        t = t[1:-1].replace('\\"', '"').replace('\\\\', '\\')
+    return t
+
+
 def imap(c, st):
     msgs = st["messages"]
+    key, uvkey, uvdef = "messages", "uidvalidity", 7
     deleted = set()  # indexes flagged \Deleted
     ex = st.get("exchange", {})
+    gm = st.get("gmail")
+    if gm is not None:
+        for b in GMAIL_BOXES:
+            st.setdefault(b[1], [])
     n = 0
     if ex:
         c.send(b"* OK The Microsoft Exchange IMAP4 service is ready. "
                b"[RgBSADMAUAAyADgAMQBDAEEAMAAxADUANwA=]\r\n")
+    elif gm is not None:
+        c.send(b"* OK Gimap ready for requests from 127.0.0.1 "
+               b"x1mb12345678qkb\r\n")
     else:
         c.send(b"* OK fakeserver ready\r\n")
     while True:
@@ -252,16 +288,64 @@ def imap(c, st):
             c.send(b"* CAPABILITY IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 "
                    b"SASL-IR UIDPLUS MOVE ID UNSELECT CHILDREN IDLE "
                    b"NAMESPACE LITERAL+\r\n" + ok)
+        elif cmd == "CAPABILITY" and gm is not None:
+            c.send(b"* CAPABILITY IMAP4rev1 UNSELECT IDLE NAMESPACE QUOTA "
+                   b"ID XLIST CHILDREN X-GM-EXT-1 UIDPLUS COMPRESS=DEFLATE "
+                   b"ENABLE %sCONDSTORE ESEARCH UTF8=ACCEPT LIST-EXTENDED "
+                   b"LIST-STATUS LITERAL- SPECIAL-USE APPENDLIMIT=35651584"
+                   b"\r\n" % (b"MOVE " if gm.get("move", True) else b"")
+                   + ok)
         elif cmd == "CAPABILITY":
             c.send(b"* CAPABILITY IMAP4rev1 UIDPLUS\r\n" + ok)
+        elif cmd == "LIST" and gm is not None:
+            out = b'* LIST (\\HasChildren \\Noselect) "/" "[Gmail]"\r\n'
+            for name, _, _, _, attrs in GMAIL_BOXES:
+                if not gm.get("special_use", True):
+                    attrs = b"\\HasNoChildren"
+                out += b'* LIST (%s) "/" "%s"\r\n' % (attrs, name.encode())
+            c.send(out + (tag + " OK Success\r\n").encode())
+        elif cmd in ("SELECT", "EXAMINE") and gm is not None and \
+                mailbox(args) not in [b[0] for b in GMAIL_BOXES]:
+            c.send((tag + " NO [NONEXISTENT] Unknown Mailbox\r\n").encode())
+        elif cmd == "UID MOVE" and gm is not None and len(args) >= 2:
+            dest = [b for b in GMAIL_BOXES if b[0] == mailbox(args[1:])]
+            if not dest or dest[0][1] == key:
+                c.send((tag + " NO [TRYCREATE] No folder\r\n").encode())
+                continue
+            _, dkey, duvkey, duvdef, _ = dest[0]
+            want = uidset(args[0], [m["id"] for m in msgs])
+            moved = [i for i, m in enumerate(msgs) if m["id"] in want]
+            src, dst, out = [], [], b""
+            for k, i in enumerate(moved):
+                m = dict(msgs[i])
+                src.append(m["id"])
+                m["id"] = st.get(dkey + "_next", 1)
+                st[dkey + "_next"] = m["id"] + 1
+                dst.append(m["id"])
+                st[dkey].append(m)
+                out += b"* %d EXPUNGE\r\n" % (i + 1 - k)
+            st[key] = msgs = [m for i, m in enumerate(msgs)
+                              if i not in moved]
+            deleted = set()
+            save(st, c.n)
+            if moved:
+                c.send(b"* OK [COPYUID %d %s %s] (Success)\r\n" % (
+                    st.get(duvkey, duvdef),
+                    ",".join(map(str, src)).encode(),
+                    ",".join(map(str, dst)).encode()) + out)
+            c.send((tag + " OK [READ-WRITE] Success\r\n").encode())
         elif cmd in ("LOGIN", "NOOP"):
             c.send(ok)
         elif cmd in ("SELECT", "EXAMINE"):
+            if gm is not None:
+                b = [b for b in GMAIL_BOXES if b[0] == mailbox(args)][0]
+                key, uvkey, uvdef = b[1], b[2], b[3]
+                msgs, deleted = st[key], set()
             c.send(b"* %d EXISTS\r\n* 0 RECENT\r\n"
                    b"* FLAGS (\\Deleted \\Seen)\r\n"
                    b"* OK [UIDVALIDITY %d] ok\r\n"
                    b"* OK [UIDNEXT %d] ok\r\n" %
-                   (len(msgs), st.get("uidvalidity", 7),
+                   (len(msgs), st.get(uvkey, uvdef),
                     max([m["id"] for m in msgs] + [0]) + 1))
             c.send((tag + " OK [%s] done\r\n" % (
                 "READ-WRITE" if cmd == "SELECT" else "READ-ONLY")).encode())
@@ -311,8 +395,12 @@ def imap(c, st):
                 out = b""
                 for k, i in enumerate(gone):
                     out += b"* %d EXPUNGE\r\n" % (i + 1 - k)
-                st["messages"] = msgs = [m for i, m in enumerate(msgs)
-                                         if i not in gone]
+                if gm is not None and key == "messages":
+                    # Gmail's default: expunged from its last visible
+                    # folder, a message is archived: in All Mail.
+                    st["all_mail"] += [msgs[i] for i in gone]
+                st[key] = msgs = [m for i, m in enumerate(msgs)
+                                  if i not in gone]
                 deleted = set()
                 save(st, c.n)
                 c.send(out)

@@ -109,6 +109,19 @@ seed_imap() {
 	  printf '8 OK Store completed.\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n9 OK Expunge completed.\r\n'
 	  imap_logout 10
 	} >"$1/open-delete"
+	# imap_open on Gmail with delete = yes: UID 6 (archived) moves to the
+	# \Trash folder and is expunged there, then 5 and 7 are fetched.
+	{ printf '\025\000\000\000\000\000\000'
+	  printf '* OK Gimap ready\r\n1 OK [CAPABILITY IMAP4rev1 X-GM-EXT-1 UIDPLUS MOVE] ok\r\n* CAPABILITY IMAP4rev1 X-GM-EXT-1 UIDPLUS MOVE SPECIAL-USE\r\n2 OK Success\r\n'
+	  printf '* 3 EXISTS\r\n* OK [UIDVALIDITY 42] x\r\n3 OK [READ-WRITE] Success\r\n'
+	  printf '* 1 FETCH (UID 5 RFC822.SIZE 18)\r\n* 2 FETCH (UID 6 RFC822.SIZE 18)\r\n* 3 FETCH (UID 7 RFC822.SIZE 4)\r\n4 OK Success\r\n'
+	  printf '* LIST (\\HasNoChildren) "/" "INBOX"\r\n* LIST (\\HasNoChildren \\Trash) "/" "[Gmail]/Trash"\r\n5 OK Success\r\n'
+	  printf '* OK [COPYUID 11 6 1] (Success)\r\n* 2 EXPUNGE\r\n6 OK Success\r\n7 OK Success\r\n'
+	  printf '* 1 EXISTS\r\n* OK [UIDVALIDITY 11] x\r\n8 OK [READ-WRITE] Success\r\n9 OK Success\r\n* 1 EXPUNGE\r\n10 OK Success\r\n'
+	  printf '* 2 EXISTS\r\n* OK [UIDVALIDITY 42] x\r\n11 OK [READ-WRITE] Success\r\n'
+	  printf '* 1 FETCH (UID 5 BODY[] {18}\r\nSubject: a\r\n\r\nhi\r\n)\r\n* 2 FETCH (UID 7 BODY[] "x: y")\r\n12 OK Success\r\n'
+	  imap_logout 13
+	} >"$1/gmail-delete"
 	# Mode 0: empty bodies ({0} and NIL); then `stat` where the archive
 	# cannot be read (UID 666).
 	{ printf '\020\000\000\000\000\000\000'
