@@ -25,6 +25,7 @@ struct net {
 	char		 reply[NET_REPLY_MAX];		/* last server line */
 	char		 refusal[NET_REPLY_MAX];	/* last "-ERR" line */
 	char		 tls[NET_TLS_MAX];		/* "" when unknown */
+	int		 mail;		/* a mail account's: name the step */
 };
 
 /* Commands whose arguments are safe to trace. */
@@ -142,6 +143,25 @@ net_keep_reply(struct net *n, const char *p, size_t len)
 		memcpy(n->refusal, n->reply, len + 1);
 }
 
+/*
+ * libcurl's "TLS1.3 / ECDHE_RSA_AES_256_GCM_SHA384" (GnuTLS) or
+ * "TLSv1.3 / TLS_AES_256_GCM_SHA384" (OpenSSL) as the IMAP path writes
+ * it: "TLSv1.3 CIPHER" (the cipher as the TLS library names it).
+ */
+static void
+net_tls_name(char *out, size_t size, const char *p, size_t len)
+{
+	const char *sep = memmem(p, len, " / ", 3);
+	size_t vl = sep != NULL ? (size_t)(sep - p) : len;
+	int v = vl > 3 && strncmp(p, "TLS", 3) == 0 && p[3] != 'v';
+
+	if (sep == NULL)
+		snprintf(out, size, "%.*s", (int)len, p);
+	else
+		snprintf(out, size, "TLS%s%.*s %.*s", v ? "v" : "",
+		    (int)(vl - 3), p + 3, (int)(len - vl - 3), sep + 3);
+}
+
 static int
 net_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
     void *ctx)
@@ -161,8 +181,8 @@ net_debug_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 		/* GnuTLS and OpenSSL builds both say this once. */
 		if (len > 21 && strncmp(data, "SSL connection using ",
 		    21) == 0)
-			snprintf(n->tls, sizeof(n->tls), "%.*s",
-			    (int)(len - 21), data + 21);
+			net_tls_name(n->tls, sizeof(n->tls), data + 21,
+			    len - 21);
 		log_debug(n->debug_flag, "%s: * %.*s", n->where,
 		    (int)(len > 400 ? 400 : len), data);
 		break;
@@ -328,6 +348,7 @@ net_new_account(const struct account *a, const char *secret,
 	o.debug_flag = debug_flag;
 	if ((st = net_new(&o, &n, err)) != JHARVEST_OK)
 		goto out;
+	n->mail = 1;
 #undef NET_SET
 #define NET_SET(opt, val) do {						\
 	CURLcode r_ = curl_easy_setopt(n->curl, opt, val);		\
@@ -477,6 +498,7 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 	CURLcode rc;
 	enum jh_status st;
 	const char *why;
+	long oserr = 0;
 	size_t max = n->sink != NULL ? n->sink->max : 0;
 
 	n->errbuf[0] = '\0';
@@ -491,10 +513,40 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 		    "%s: %s: response larger than %zu bytes", n->where, what,
 		    max);
 	st = net_status(rc, n->refusal);
-	/* libcurl logs in as it connects, whatever command comes first. */
-	if (rc == CURLE_LOGIN_DENIED)
-		what = "login";
 	why = n->errbuf[0] != '\0' ? n->errbuf : curl_easy_strerror(rc);
+	/*
+	 * libcurl connects and logs in with whatever command comes first:
+	 * for a mail account, name the step that failed as the IMAP path
+	 * does (connect, tls, login), not the command.
+	 */
+	switch (n->mail ? rc : CURLE_OK) {
+	case CURLE_LOGIN_DENIED:
+		what = "login";
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		what = "connect";
+		break;
+	case CURLE_COULDNT_CONNECT:
+		what = "connect";
+		if (curl_easy_getinfo(n->curl, CURLINFO_OS_ERRNO, &oserr) ==
+		    CURLE_OK && oserr != 0)
+			why = strerror((int)oserr);
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return jh_err_set(err, st, (int)rc, "%s: tls: certificate "
+		    "verify failed (%s)", n->where, why);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_USE_SSL_FAILED:
+		return jh_err_set(err, st, (int)rc, "%s: tls: handshake: %s",
+		    n->where, why);
+	default:
+		break;
+	}
 	if (n->refusal[0] != '\0')
 		return jh_err_set(err, st, (int)rc, "%s: %s: %s (server: %s)",
 		    n->where, what, why, n->refusal);

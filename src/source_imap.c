@@ -1546,6 +1546,7 @@ static enum jh_status
 imap_login(struct source *s, struct jh_err *err)
 {
 	const struct account *a = s->acct;
+	enum jh_status st;
 	char what[160];
 	int r;
 
@@ -1571,7 +1572,13 @@ imap_login(struct source *s, struct jh_err *err)
 		return JHARVEST_OK;
 	snprintf(what, sizeof(what), "%s: %s", s->where,
 	    a->auth == AUTH_PASSWORD ? "login" : "authenticate xoauth2");
-	return imap_error(s, r, JH_ENOPERM, what, err);
+	st = imap_error(s, r, JH_ENOPERM, what, err);
+	/* A refusal reads as over POP3: the step, then the server's words. */
+	if (r == MAILIMAP_ERROR_LOGIN || r == MAILIMAP_ERROR_CUSTOM_COMMAND ||
+	    r == MAILIMAP_ERROR_EXTENSION)
+		return jh_err_set(err, st, 0, "%s: the server refused the "
+		    "login (server: %s)", what, imap_resp(s));
+	return st;
 }
 
 static void

@@ -271,7 +271,7 @@ tls_check_loopback(const char *where, const char *host, struct jh_err *err)
 	hints.ai_socktype = SOCK_STREAM;
 	if ((r = getaddrinfo(host, NULL, &hints, &res)) != 0)
 		return jh_err_set(err, JH_EUNAVAIL, 0,
-		    "%s: cannot resolve %s: %s", where, host, gai_strerror(r));
+		    "%s: connect: cannot resolve %s: %s", where, host, gai_strerror(r));
 	st = tls_res_loopback(where, host, res, err);
 	freeaddrinfo(res);
 	return st;
@@ -295,7 +295,7 @@ tls_connect(const struct tls_opts *o, struct tls_conn **cp,
 	r = getaddrinfo(o->host, port, &hints, &res);
 	if (r != 0)
 		return jh_err_set(err, JH_EUNAVAIL, 0,
-		    "%s: cannot resolve %s: %s", o->where, o->host,
+		    "%s: connect: cannot resolve %s: %s", o->where, o->host,
 		    gai_strerror(r));
 	/* The very addresses connected to, so no second lookup differs. */
 	if (o->loopback_only && tls_res_loopback(o->where, o->host, res,
@@ -410,23 +410,23 @@ tls_start(struct tls_conn *c, struct jh_err *err)
 				continue;
 			if (w == 0)
 				return jh_err_set(err, JH_EUNAVAIL, ETIMEDOUT,
-				    "%s: TLS handshake: timed out after %u s",
+				    "%s: tls: handshake: timed out after %u s",
 				    c->where, c->timeout);
 			return jh_err_set(err, JH_EUNAVAIL, errno,
-			    "%s: TLS handshake: %s", c->where,
+			    "%s: tls: handshake: %s", c->where,
 			    strerror(errno));
 		}
 		vr = SSL_get_verify_result(c->ssl);
 		if (c->verify && vr != X509_V_OK)
 			return jh_err_set(err, JH_EUNAVAIL, 0,
-			    "%s: certificate verify failed: %s", c->where,
+			    "%s: tls: certificate verify failed: %s", c->where,
 			    X509_verify_cert_error_string(vr));
 		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
 			snprintf(why, sizeof(why), "%s", errno != 0 ?
 			    strerror(errno) : "connection closed by server");
 		else
 			tls_ssl_errstr(why, sizeof(why), "failed");
-		return jh_err_set(err, JH_EUNAVAIL, 0, "%s: TLS handshake: %s",
+		return jh_err_set(err, JH_EUNAVAIL, 0, "%s: tls: handshake: %s",
 		    c->where, why);
 	}
 	log_debug(DEBUG_FLAG, "%s: %s %s, verify %s", c->where,
