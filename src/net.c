@@ -544,6 +544,11 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 	case CURLE_USE_SSL_FAILED:
 		return jh_err_set(err, st, (int)rc, "%s: tls: handshake: %s",
 		    n->where, why);
+	case CURLE_WEIRD_SERVER_REPLY:
+		/* libcurl's words for any -ERR to a command of ours. */
+		if (n->refusal[0] != '\0')
+			why = "the server refused it";
+		break;
 	default:
 		break;
 	}

@@ -429,6 +429,59 @@ fail:
 	return st;
 }
 
+/*
+ * The UIDLs whose RETR the server refused in this process (one run of
+ * jharvest), by account.  libcurl closes the connection after any -ERR,
+ * so the rest of that session is lost; the next attempt fetches those
+ * messages last, so that one message the server will not serve does not
+ * keep every later one from being harvested.
+ */
+static char	**pop3_refused;
+static size_t	  pop3_nrefused;
+
+static int
+pop3_was_refused(const struct source *s, const char *uidl)
+{
+	size_t i;
+
+	for (i = 0; i < pop3_nrefused; i += 2)
+		if (strcmp(pop3_refused[i], s->acct->name) == 0 &&
+		    strcmp(pop3_refused[i + 1], uidl) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+pop3_refuse(const struct source *s, const char *uidl)
+{
+	/* Enough for a run; beyond it they keep their place. */
+	if (pop3_nrefused >= 2 * 1000 || pop3_was_refused(s, uidl))
+		return;
+	pop3_refused = xreallocarray(pop3_refused, pop3_nrefused + 2,
+	    sizeof(*pop3_refused));
+	pop3_refused[pop3_nrefused++] = xstrdup(s->acct->name);
+	pop3_refused[pop3_nrefused++] = xstrdup(uidl);
+}
+
+/* Move the messages refused earlier in this run to the end of todo. */
+static void
+pop3_refused_last(struct source *s)
+{
+	size_t i, k, n = 0, *late;
+
+	if (pop3_nrefused == 0 || s->ntodo == 0)
+		return;
+	late = xreallocarray(NULL, s->ntodo, sizeof(*late));
+	for (i = k = 0; i < s->ntodo; i++) {
+		if (pop3_was_refused(s, s->msgs[s->todo[i]].uidl))
+			late[n++] = s->todo[i];
+		else
+			s->todo[k++] = s->todo[i];
+	}
+	memcpy(s->todo + k, late, n * sizeof(*late));
+	free(late);
+}
+
 enum jh_status
 pop3_open(const struct remote_opts *o, struct source **sp,
     struct jh_err *err)
@@ -494,6 +547,7 @@ pop3_open(const struct remote_opts *o, struct source **sp,
 		s->todo[s->ntodo++] = i;
 		s->prog.bytes_total += m->size;
 	}
+	pop3_refused_last(s);
 	s->prog.total = s->ntodo;
 	log_debug(DEBUG_FLAG, "%s: %zu messages, %zu to fetch (%zu archived "
 	    "without facts, to verify), %zu deleted as already archived",
@@ -511,6 +565,7 @@ pop3_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 {
 	struct pop3_msg *pm;
 	enum jh_status st;
+	char what[POP3_UIDL_MAX + 40];
 
 	*endp = 0;
 	*skipp = 0;
@@ -522,9 +577,12 @@ pop3_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	pm = &s->msgs[s->todo[s->next++]];
 	snprintf(s->cmd, sizeof(s->cmd), "RETR %lu", pm->num);
 	snprintf(s->label, sizeof(s->label), "uidl %s", pm->uidl);
-	st = pop3_cmd(s, s->cmd, 0, &s->body, s->label, err);
+	snprintf(what, sizeof(what), "%s: RETR", s->label);
+	st = pop3_cmd(s, s->cmd, 0, &s->body, what, err);
 	if (st == JH_EDATA && !s->broken) {
 		/* Refused or too big: this message only. */
+		if (net_last_refusal(s->net)[0] != '\0')
+			pop3_refuse(s, pm->uidl);
 		*skipp = 1;
 		return st;
 	}

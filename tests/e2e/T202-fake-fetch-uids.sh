@@ -51,4 +51,26 @@ jh -c "$T/conf" fetch
 is "$rc" 0 "answered at last: exits 0"
 is "$(archived)" "$all" "answered at last: all archived"
 is "$(on_server)" "" "answered at last: the server is empty"
+
+# POP3: a RETR refused is that message's error, named by its UIDL and
+# the command, in the server's words (not libcurl's "Weird server reply").
+# libcurl closes the connection after it, so the session is lost; the
+# retry within the run takes that message last, and the later messages
+# are harvested (they were never reached, on every run).
+rm -rf "$T/archive"
+cat >"$T/state" <<J
+{"proto": "pop3", "retr_err": ["u2"], "messages": [
+ {"id": "u1", "file": "$T/m/f-1.eml"},
+ {"id": "u2", "file": "$T/m/f-2.eml"},
+ {"id": "u3", "file": "$T/m/f-3.eml"}]}
+J
+fake_conf j1 pop3 yes
+jh -c "$T/conf" fetch
+is "$rc" 65 "pop3: a RETR refused exits 65"
+ok $(grep -q '^jharvest: j1: pop3://127.0.0.1:[0-9]*: uidl u2: RETR: the server refused it (server: -ERR fakeserver: retrieval refused)$' \
+    "$T/err"; echo $?) "pop3: the error names the UIDL, RETR and the server's words"
+[ "$rc" -eq 65 ] || sed 's/^/#   /' "$T/err"
+is "$(archived)" "$(sha_files "$T"/m/f-[13].eml)" "pop3: the others are archived"
+is "$(on_server)" "$(sha_files "$T"/m/f-2.eml)" \
+    "pop3: u2 stays on the server, the others are deleted"
 finish

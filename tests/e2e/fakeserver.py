@@ -21,6 +21,7 @@
 #    "keep_deleted": false,      accept DELE/EXPUNGE, remove nothing
 #    "fetch_uid_shift": 0,       answer body FETCHes under uid + shift
 #    "fetch_omit": [5],          leave these UIDs out of body FETCHes
+#    "retr_err": ["u2"],         POP3: answer RETR of these UIDLs -ERR
 #    "exchange": {...},          IMAP: Exchange's greeting, capabilities
 #                                and, as asked, its quirks: "size_off": N
 #                                (RFC822.SIZE N more than served),
@@ -170,6 +171,9 @@ def pop3(c, st):
             if cmd == "DELE":
                 dele.add(k)
                 c.send(b"+OK deleted\r\n")
+                continue
+            if msgs[k - 1]["id"] in st.get("retr_err", []):
+                c.send(b"-ERR fakeserver: retrieval refused\r\n")
                 continue
             d = msgs[k - 1]["data"]
             if not d.endswith(b"\r\n"):
