@@ -22,7 +22,7 @@ static const char *const account_keys[] = {
 	"url", "folders", "user", "auth", "password_file",
 	"password_command", "ca_file", "tls_verify", "tls", "delete",
 	"tenant", "self", "timeout", "batch_count", "batch_bytes",
-	"max_response", "session_timeout", "backoff_max",
+	"max_response", "max_message_size", "session_timeout", "backoff_max",
 	"oauth2_provider", "oauth2_tenant", "oauth2_token_command",
 	"oauth2_token_file", "oauth2_token_url", "oauth2_client_id",
 	"oauth2_client_secret_file", "oauth2_certificate",
@@ -587,6 +587,10 @@ config_account_parse(struct config_ctx *c, const char *group,
 	    (unsigned long long)1 << 32, &n)))
 		return rc;
 	a->max_response = (size_t)n;
+	if ((rc = config_number(c, group, "max_message_size",
+	    (size_t)512 << 20, ((unsigned long long)4 << 30) - 1, &n)))
+		return rc;
+	a->max_message_size = (size_t)n;
 	if ((rc = config_number(c, group, "session_timeout", 6 * 3600,
 	    7 * 86400, &n)))
 		return rc;

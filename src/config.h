@@ -94,6 +94,8 @@ struct account {
 	size_t			 batch_bytes;	/* default 32 MiB */
 	size_t			 max_response;	/* IMAP, outside literals:
 						   default 64 MiB */
+	size_t			 max_message_size; /* default 512 MiB; 0 in
+						   code: the source's own */
 	unsigned		 session_timeout; /* seconds, default 6 h */
 	unsigned		 backoff_max;	/* seconds a server may ask to
 						   wait before a retry */

@@ -510,8 +510,8 @@ net_perform(struct net *n, const char *what, struct jh_err *err)
 		return JHARVEST_OK;
 	if (n->toobig)
 		return jh_err_set(err, JH_EDATA, (int)rc,
-		    "%s: %s: response larger than %zu bytes", n->where, what,
-		    max);
+		    "%s: %s: response larger than %s%zu bytes", n->where, what,
+		    n->mail ? "max_message_size, " : "", max);
 	st = net_status(rc, n->refusal);
 	why = n->errbuf[0] != '\0' ? n->errbuf : curl_easy_strerror(rc);
 	/*

@@ -89,6 +89,7 @@ struct source {
 	struct imap_guard	 guard;		/* ditto; limit 0 until used */
 	int			 told_dropped;	/* guard.dropped logged */
 	long long		 deadline;	/* session_timeout, as time() */
+	size_t			 msg_max;	/* max_message_size */
 	int			 uidplus;
 	int			 writable;	/* SELECT, not EXAMINE */
 	int			 in_auth;	/* redact what is sent */
@@ -541,7 +542,7 @@ static void
 imap_incoming_reset(struct source *s)
 {
 	buf_free(&s->incoming);
-	buf_init(&s->incoming, IMAP_MSG_MAX);
+	buf_init(&s->incoming, s->msg_max);
 	s->incoming_len = 0;
 	s->incoming_big = 0;
 }
@@ -659,7 +660,7 @@ imap_att_cb(struct mailimap_msg_att *att, void *ctx)
 			else {
 				m->state = IMAP_SLOT_HAVE;
 				m->body = s->incoming;
-				buf_init(&s->incoming, IMAP_MSG_MAX);
+				buf_init(&s->incoming, s->msg_max);
 			}
 		}
 	}
@@ -1354,8 +1355,8 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	for (n = 0; f->next + n < f->nuids && n < maxn; n++) {
 		/* Too big for memory: alone, and refused unfetched. */
 		if (n > 0 && (bytes + f->sizes[f->next + n] > maxb ||
-		    f->sizes[f->next + n] > IMAP_MSG_MAX ||
-		    f->sizes[f->next] > IMAP_MSG_MAX))
+		    f->sizes[f->next + n] > s->msg_max ||
+		    f->sizes[f->next] > s->msg_max))
 			break;
 		bytes += f->sizes[f->next + n];
 	}
@@ -1381,10 +1382,10 @@ imap_fetch_batch(struct source *s, struct imap_folder *f, struct jh_err *err)
 	for (i = 0; i < n; i++) {
 		s->batch[i].uid = uids[i];
 		s->batch[i].idx = f->next + i;
-		buf_init(&s->batch[i].body, IMAP_MSG_MAX);
+		buf_init(&s->batch[i].body, s->msg_max);
 	}
 	f->next += n;
-	if (n == 1 && f->sizes[f->next - 1] > IMAP_MSG_MAX) {
+	if (n == 1 && f->sizes[f->next - 1] > s->msg_max) {
 		/* Refused by its announced size: do not download it. */
 		s->batch[0].state = IMAP_SLOT_TOOBIG;
 		s->batch[0].len = f->sizes[f->next - 1];
@@ -1637,7 +1638,9 @@ imap_session(const struct remote_opts *o, struct source **sp,
 	s = xcalloc(1, sizeof(*s));
 	s->o = *o;
 	s->acct = a;
-	buf_init(&s->incoming, IMAP_MSG_MAX);
+	s->msg_max = a->max_message_size != 0 ? a->max_message_size :
+	    IMAP_MSG_MAX;
+	buf_init(&s->incoming, s->msg_max);
 	s->where = xasprintf("%s://%s:%u", a->tls == TLS_IMPLICIT ? "imaps" :
 	    "imap", a->host, a->port);
 
@@ -1797,9 +1800,10 @@ imap_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 			if (msg->state == IMAP_SLOT_TOOBIG) {
 				*skipp = 1;
 				return jh_err_set(err, JH_EDATA, 0, "%s: uid "
-				    "%u: message of %zu bytes exceeds the "
-				    "limit of %zu MiB", f->name, msg->uid,
-				    msg->len, IMAP_MSG_MAX >> 20);
+				    "%u: message of %zu bytes exceeds "
+				    "max_message_size (%zu): left on the "
+				    "server", f->name, msg->uid, msg->len,
+				    s->msg_max);
 			}
 			s->handed++;
 			m->raw = msg->body.data;

@@ -21,7 +21,7 @@
 
 /* Bounds on what the server may send us. */
 #define POP3_LIST_MAX	((size_t)64 << 20)	/* UIDL and LIST replies */
-#define POP3_MSG_MAX	((size_t)256 << 20)	/* one message */
+#define POP3_MSG_MAX	((size_t)512 << 20)	/* max_message_size */
 #define POP3_UIDL_MAX	70			/* RFC 1939 section 7 */
 #define POP3_CAPA_MAX	((size_t)64 << 10)
 
@@ -112,11 +112,24 @@ pop3_cmd(struct source *s, const char *cmd, int nobody, struct buf *sink,
 {
 	CURL *c = net_curl(s->net);
 	enum jh_status st;
+	curl_socket_t sock = CURL_SOCKET_BAD;
 	long conns = 0;
 
 	if (s->broken)
 		return jh_err_set(err, JH_ETEMP, 0, "%s: %s: connection lost "
 		    "earlier in this session", net_where(s->net), what);
+	/*
+	 * libcurl would connect again for the command (after an -ERR or
+	 * a body too large it closes the connection): a DELE or RETR by
+	 * number in another session is never sent.
+	 */
+	if (s->connected && (curl_easy_getinfo(c, CURLINFO_ACTIVESOCKET,
+	    &sock) != CURLE_OK || sock == CURL_SOCKET_BAD)) {
+		s->broken = 1;
+		return jh_err_set(err, JH_ETEMP, 0, "%s: %s: the server "
+		    "closed the connection earlier in this session",
+		    net_where(s->net), what);
+	}
 	if (sink != NULL)
 		buf_reset(sink);
 	net_set_sink(s->net, sink);
@@ -402,7 +415,8 @@ pop3_connect(const struct remote_opts *o, struct source **sp,
 	s->acct = o->acct;
 	s->delete = o->acct->delete && !o->dry_run;
 	buf_init(&s->list, POP3_LIST_MAX);
-	buf_init(&s->body, POP3_MSG_MAX);
+	buf_init(&s->body, o->acct->max_message_size != 0 ?
+	    o->acct->max_message_size : POP3_MSG_MAX);
 	s->prog.folder = "INBOX";
 	st = net_new_account(o->acct, o->secret, DEBUG_FLAG, &s->net, err);
 	if (st == JHARVEST_OK)
@@ -430,11 +444,13 @@ fail:
 }
 
 /*
- * The UIDLs whose RETR the server refused in this process (one run of
- * jharvest), by account.  libcurl closes the connection after any -ERR,
- * so the rest of that session is lost; the next attempt fetches those
- * messages last, so that one message the server will not serve does not
- * keep every later one from being harvested.
+ * The UIDLs whose RETR the server refused (or that exceeded
+ * max_message_size) in this process (one run of jharvest), by account.
+ * libcurl closes the connection after either, so the rest of that
+ * session is lost; the next attempt fetches the others and does not ask
+ * for those again, so that one message the server will not serve keeps
+ * neither the later ones nor the deletions (applied at QUIT) from
+ * happening.
  */
 static char	**pop3_refused;
 static size_t	  pop3_nrefused;
@@ -577,12 +593,21 @@ pop3_next(struct source *s, struct source_msg *m, int *endp, int *skipp,
 	pm = &s->msgs[s->todo[s->next++]];
 	snprintf(s->cmd, sizeof(s->cmd), "RETR %lu", pm->num);
 	snprintf(s->label, sizeof(s->label), "uidl %s", pm->uidl);
+	/*
+	 * Refused earlier in this run: asking again would lose the session
+	 * (and its deletions, which the server applies at QUIT) once more.
+	 */
+	if (pop3_was_refused(s, pm->uidl)) {
+		*skipp = 1;
+		return jh_err_set(err, JH_EDATA, 0, "%s: %s: RETR: failed "
+		    "earlier in this run (see above): left on the server",
+		    net_where(s->net), s->label);
+	}
 	snprintf(what, sizeof(what), "%s: RETR", s->label);
 	st = pop3_cmd(s, s->cmd, 0, &s->body, what, err);
 	if (st == JH_EDATA && !s->broken) {
-		/* Refused or too big: this message only. */
-		if (net_last_refusal(s->net)[0] != '\0')
-			pop3_refuse(s, pm->uidl);
+		/* Refused or too big: this message only (and last). */
+		pop3_refuse(s, pm->uidl);
 		*skipp = 1;
 		return st;
 	}
@@ -768,7 +793,8 @@ pop3_probe(const struct remote_opts *o, struct remote_probe **pp,
 	s = xcalloc(1, sizeof(*s));
 	s->acct = o->acct;
 	buf_init(&s->list, POP3_LIST_MAX);
-	buf_init(&s->body, POP3_MSG_MAX);
+	buf_init(&s->body, o->acct->max_message_size != 0 ?
+	    o->acct->max_message_size : POP3_MSG_MAX);
 	st = net_new_account(o->acct, o->secret, DEBUG_FLAG, &s->net, err);
 	if (st != JHARVEST_OK)
 		goto out;
