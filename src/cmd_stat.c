@@ -729,6 +729,19 @@ prom_folder_value(int which, int imap, const struct remote_stat_folder *f,
 	return -1;
 }
 
+/* The quota resources exported: IMAP QUOTA counts STORAGE in KiB. */
+static const struct {
+	const char	*resource, *unit, *help;
+	double		 scale;
+} prom_quota_defs[] = {
+	{ "STORAGE", "bytes", "STORAGE in bytes", 1024 },
+	{ "MESSAGE", "messages", "MESSAGE in messages", 1 },
+	{ "MAILBOX", "mailboxes", "MAILBOX in mailboxes", 1 },
+	{ "ANNOTATION-STORAGE", "annotation_bytes",
+	  "ANNOTATION-STORAGE in bytes", 1024 },
+	{ NULL, NULL, NULL, 0 }
+};
+
 static void
 stat_prometheus(FILE *out, const struct stat_run *run,
     const struct stat_acct *accts, size_t n)
@@ -736,6 +749,7 @@ stat_prometheus(FILE *out, const struct stat_run *run,
 	const struct stat_acct *sa;
 	const struct remote_stat_folder *f;
 	const struct remote_quota *q;
+	char name[64], help[96];
 	double v;
 	size_t i, j;
 	int w, scale;
@@ -766,31 +780,34 @@ stat_prometheus(FILE *out, const struct stat_run *run,
 			}
 		}
 	}
-	prom_head(out, "jharvest_quota_usage",
-	    "Quota root usage (STORAGE in bytes).");
-	for (scale = 0; scale < 2; scale++) {
-		if (scale == 1)
-			prom_head(out, "jharvest_quota_limit",
-			    "Quota root limit (STORAGE in bytes).");
-		for (i = 0; i < n; i++) {
-			sa = &accts[i];
-			for (j = 0; sa->rs != NULL && j < sa->rs->nquotas;
-			    j++) {
-				q = &sa->rs->quotas[j];
-				v = (double)(scale ? q->limit : q->usage);
-				if (strcasecmp(q->resource, "STORAGE") == 0)
-					v *= 1024;
-				fprintf(out, "jharvest_quota_%s{", scale ?
-				    "limit" : "usage");
-				prom_label(out, "account", sa->a->name);
-				fputc(',', out);
-				prom_label(out, "root", q->root);
-				fputc(',', out);
-				prom_label(out, "resource", q->resource);
-				fprintf(out, "} %.0f\n", v);
+	/* One unit per metric: each quota resource (RFC 9208) its own. */
+	for (w = 0; prom_quota_defs[w].resource != NULL; w++)
+		for (scale = 0; scale < 2; scale++) {
+			snprintf(name, sizeof(name), "jharvest_quota_%s_%s",
+			    scale ? "limit" : "usage",
+			    prom_quota_defs[w].unit);
+			snprintf(help, sizeof(help), "Quota root %s, %s.",
+			    scale ? "limit" : "usage",
+			    prom_quota_defs[w].help);
+			prom_head(out, name, help);
+			for (i = 0; i < n; i++) {
+				sa = &accts[i];
+				for (j = 0; sa->rs != NULL &&
+				    j < sa->rs->nquotas; j++) {
+					q = &sa->rs->quotas[j];
+					if (strcasecmp(q->resource,
+					    prom_quota_defs[w].resource) != 0)
+						continue;
+					v = (double)(scale ? q->limit :
+					    q->usage) * prom_quota_defs[w].scale;
+					fprintf(out, "%s{", name);
+					prom_label(out, "account", sa->a->name);
+					fputc(',', out);
+					prom_label(out, "root", q->root);
+					fprintf(out, "} %.0f\n", v);
+				}
 			}
 		}
-	}
 	prom_head(out, "jharvest_last_fetch_timestamp_seconds",
 	    "When the last successful fetch of the account ended.");
 	for (i = 0; i < n; i++)
@@ -959,19 +976,24 @@ stat_archive_prom(FILE *out, const struct stat_run *run,
 		prom_label(out, "account", a->account);
 		fprintf(out, "} %llu\n", (unsigned long long)a->records);
 	}
-	prom_head(out, "jharvest_last_fetch_timestamp_seconds",
-	    "When the last successful fetch of the account ended.");
+	/*
+	 * Not the names `stat` writes: node_exporter's textfile collector
+	 * refuses a series that two files hold.
+	 */
+	prom_head(out, "jharvest_archive_last_fetch_timestamp_seconds",
+	    "When the last successful fetch of the account ended, as the "
+	    "archive records it.");
 	for (i = 0; i < u->naccounts; i++) {
 		a = &u->accounts[i];
 		if (!a->has_fetch)
 			continue;
-		fputs("jharvest_last_fetch_timestamp_seconds{", out);
+		fputs("jharvest_archive_last_fetch_timestamp_seconds{", out);
 		prom_label(out, "account", a->account);
 		fprintf(out, "} %lld\n", (long long)a->fetch.at);
 	}
-	prom_head(out, "jharvest_stat_timestamp_seconds",
-	    "When these measurements were made.");
-	fprintf(out, "jharvest_stat_timestamp_seconds %lld\n",
+	prom_head(out, "jharvest_archive_stat_timestamp_seconds",
+	    "When these archive measurements were made.");
+	fprintf(out, "jharvest_archive_stat_timestamp_seconds %lld\n",
 	    (long long)run->now);
 }
 

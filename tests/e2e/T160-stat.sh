@@ -171,7 +171,8 @@ assert v('jharvest_mailbox_bytes{account="j",folder="INBOX"}') == int(sys.argv[2
 assert v('jharvest_mailbox_deleted_messages{account="j",folder="INBOX"}') == 2
 assert v('jharvest_mailbox_pending_messages{account="j",folder="INBOX"}') == 3
 assert v('jharvest_mailbox_archived_messages{account="j",folder="INBOX"}') == 5
-assert v('jharvest_quota_limit{account="j",root="User quota",resource="STORAGE"}') == 100 * 1024 * 1024
+assert v('jharvest_quota_limit_bytes{account="j",root="User quota"}') == 100 * 1024 * 1024
+assert not any(k.startswith("jharvest_quota_usage{") for k in vals), "mixed units"
 assert v('jharvest_stat_up{account="j"}') == 1
 assert v('jharvest_last_fetch_new_messages{account="j"}') == 5
 PYEOF
@@ -251,5 +252,24 @@ sed 's/^/#   /' "$T/out"
 jh -c "$T/conf" stat --archive --prometheus
 grep -q '^jharvest_archive_records 5$' "$T/out"
 ok $? "--archive --prometheus"
+cp "$T/out" "$T/archive.prom"
+
+# Issue 15, item 7: Prometheus's own checker (prometheus.io naming), and
+# no series in both files: node_exporter's textfile collector refuses a
+# series two files hold (node_exporter #753, #1885).
+if command -v promtool >/dev/null; then
+	for f in jharvest.prom archive.prom; do
+		promtool check metrics <"$T/$f" >"$T/promtool.out" 2>&1
+		is "$?:$(cat "$T/promtool.out")" "0:" "promtool check metrics: $f"
+	done
+else
+	skip "promtool not installed (Debian package prometheus)"
+	skip "promtool not installed (Debian package prometheus)"
+fi
+for f in jharvest.prom archive.prom; do
+	sed -n 's/^\([a-z_]*\).*/\1/p' "$T/$f" | sort -u >"$T/$f.names"
+done
+is "$(comm -12 "$T/jharvest.prom.names" "$T/archive.prom.names")" "" \
+    "stat and stat --archive share no metric"
 
 finish
